@@ -1,0 +1,1 @@
+//! Identifiers defined by national standards, each parsed once at the edge.

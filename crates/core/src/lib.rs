@@ -1,0 +1,8 @@
+//! The domain language of zerotrip.
+//!
+//! Everything here is pure: types that can only hold valid values ("parse, don't validate") and the
+//! rules over them. No I/O, no async, no framework.
+
+pub mod calendar;
+pub mod catalog;
+pub mod ids;
