@@ -1,0 +1,1 @@
+//! Working days on the official holiday calendar.
