@@ -5,4 +5,6 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod departments;
 pub mod ids;
+pub mod regions;

@@ -1,0 +1,1 @@
+//! Departments of each region: plausible names and valid unified social credit codes.

@@ -1,0 +1,1 @@
+//! The province's administrative divisions as a tree.
