@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
 use crate::StoreError;
@@ -54,7 +56,10 @@ pub struct ConnectOptions {
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        ConnectOptions { max_connections: 16, schema: None }
+        ConnectOptions {
+            max_connections: 16,
+            schema: None,
+        }
     }
 }
 
@@ -80,7 +85,9 @@ impl Db {
                 .map_err(|e| StoreError::config(format!("PostgreSQL 数据库地址无效：{e}")))?;
             if let Some(schema) = &options.schema {
                 validate_schema_name(schema)?;
-                create_schema(connect.clone(), schema).await.map_err(|e| StoreError::connect(url, e))?;
+                create_schema(connect.clone(), schema)
+                    .await
+                    .map_err(|e| StoreError::connect(url, e))?;
                 connect = connect.options([("search_path", schema.as_str())]);
             }
             let pool = PgPoolOptions::new()
@@ -118,7 +125,9 @@ impl Db {
     /// Starts a transaction. Dropping it without [`Tx::commit`] rolls it back.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead
+            // of one failing when it upgrades a read lock.
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -137,8 +146,16 @@ impl Db {
 
     pub async fn execute(&self, query: Query) -> Result<u64, StoreError> {
         let result = match &self.pool {
-            Pool::Sqlite(pool) => query.sqlite_query().execute(pool).await.map(|d| d.rows_affected()),
-            Pool::Postgres(pool) => query.postgres_query().execute(pool).await.map(|d| d.rows_affected()),
+            Pool::Sqlite(pool) => query
+                .sqlite_query()
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected()),
+            Pool::Postgres(pool) => query
+                .postgres_query()
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected()),
         };
         result.map_err(|e| StoreError::query(&query.text, e))
     }
@@ -151,7 +168,10 @@ impl Db {
         result.map_err(|e| StoreError::query(&query.text, e))
     }
 
-    pub async fn fetch_optional<T: Decodable>(&self, query: Query) -> Result<Option<T>, StoreError> {
+    pub async fn fetch_optional<T: Decodable>(
+        &self,
+        query: Query,
+    ) -> Result<Option<T>, StoreError> {
         let result = match &self.pool {
             Pool::Sqlite(pool) => query.sqlite_query_as::<T>().fetch_optional(pool).await,
             Pool::Postgres(pool) => query.postgres_query_as::<T>().fetch_optional(pool).await,
@@ -160,7 +180,9 @@ impl Db {
     }
 
     pub async fn fetch_one<T: Decodable>(&self, query: Query) -> Result<T, StoreError> {
-        self.fetch_optional(query).await?.ok_or(StoreError::NotFound)
+        self.fetch_optional(query)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 }
 
@@ -188,8 +210,16 @@ impl Tx {
 
     pub async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
         let result = match self {
-            Tx::Sqlite(tx) => query.sqlite_query().execute(&mut **tx).await.map(|d| d.rows_affected()),
-            Tx::Postgres(tx) => query.postgres_query().execute(&mut **tx).await.map(|d| d.rows_affected()),
+            Tx::Sqlite(tx) => query
+                .sqlite_query()
+                .execute(&mut **tx)
+                .await
+                .map(|d| d.rows_affected()),
+            Tx::Postgres(tx) => query
+                .postgres_query()
+                .execute(&mut **tx)
+                .await
+                .map(|d| d.rows_affected()),
         };
         result.map_err(|e| StoreError::query(&query.text, e))
     }
@@ -202,22 +232,38 @@ impl Tx {
         result.map_err(|e| StoreError::query(&query.text, e))
     }
 
-    pub async fn fetch_optional<T: Decodable>(&mut self, query: Query) -> Result<Option<T>, StoreError> {
+    pub async fn fetch_optional<T: Decodable>(
+        &mut self,
+        query: Query,
+    ) -> Result<Option<T>, StoreError> {
         let result = match self {
             Tx::Sqlite(tx) => query.sqlite_query_as::<T>().fetch_optional(&mut **tx).await,
-            Tx::Postgres(tx) => query.postgres_query_as::<T>().fetch_optional(&mut **tx).await,
+            Tx::Postgres(tx) => {
+                query
+                    .postgres_query_as::<T>()
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
         };
         result.map_err(|e| StoreError::query(&query.text, e))
     }
 
     pub async fn fetch_one<T: Decodable>(&mut self, query: Query) -> Result<T, StoreError> {
-        self.fetch_optional(query).await?.ok_or(StoreError::NotFound)
+        self.fetch_optional(query)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 }
 
 /// A row type that decodes on both backends; `#[derive(sqlx::FromRow)]` provides it.
-pub trait Decodable: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Decodable for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Decodable:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Decodable for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 /// SQL text with its arguments, bound in order to `$1, $2 …`.
 #[derive(Debug, Clone)]
@@ -228,13 +274,19 @@ pub struct Query {
 
 /// Starts a query from literal SQL; values always go through [`Query::bind`].
 pub fn sql(text: &'static str) -> Query {
-    Query { text: Cow::Borrowed(text), args: Vec::new() }
+    Query {
+        text: Cow::Borrowed(text),
+        args: Vec::new(),
+    }
 }
 
 /// Starts a query whose text is assembled at run time, e.g. optional filters. The caller
 /// guarantees the text is built only from fixed fragments of its own, never from input.
 pub fn sql_assembled(text: String) -> Query {
-    Query { text: Cow::Owned(text), args: Vec::new() }
+    Query {
+        text: Cow::Owned(text),
+        args: Vec::new(),
+    }
 }
 
 impl Query {
@@ -331,19 +383,33 @@ macro_rules! bind_all {
 }
 
 impl Query {
-    bind_all!(Sqlite, sqlite_query, sqlite_query_as, sqlx::sqlite::SqliteArguments);
-    bind_all!(Postgres, postgres_query, postgres_query_as, sqlx::postgres::PgArguments);
+    bind_all!(
+        Sqlite,
+        sqlite_query,
+        sqlite_query_as,
+        sqlx::sqlite::SqliteArguments
+    );
+    bind_all!(
+        Postgres,
+        postgres_query,
+        postgres_query_as,
+        sqlx::postgres::PgArguments
+    );
 }
 
 fn validate_schema_name(schema: &str) -> Result<(), StoreError> {
     let valid = !schema.is_empty()
         && schema.len() <= 63
-        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !schema.as_bytes()[0].is_ascii_digit();
     if valid {
         Ok(())
     } else {
-        Err(StoreError::config(format!("模式名“{schema}”无效：只能包含小写字母、数字和下划线")))
+        Err(StoreError::config(format!(
+            "模式名“{schema}”无效：只能包含小写字母、数字和下划线"
+        )))
     }
 }
 
@@ -351,9 +417,11 @@ async fn create_schema(connect: PgConnectOptions, schema: &str) -> Result<(), sq
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect_with(&connect).await?;
     // The name is validated above; identifiers cannot be bound as parameters.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-        .execute(&mut connection)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema}"
+    )))
+    .execute(&mut connection)
+    .await?;
     connection.close().await
 }
 
@@ -363,10 +431,75 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
         _ => url.to_owned(),
     }
+}
+
+/// A WHERE clause assembled from fixed fragments, each with one `?` that becomes the next `$N`.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Conditions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `fragment` (literal SQL with exactly one `?`) bound to `arg`.
+    pub fn add(&mut self, fragment: &'static str, arg: impl Into<Arg>) {
+        self.args.push(arg.into());
+        let placeholder = format!("${}", self.args.len());
+        self.clauses.push(fragment.replacen('?', &placeholder, 1));
+    }
+
+    /// Adds a fragment without arguments.
+    pub fn add_fixed(&mut self, fragment: &'static str) {
+        self.clauses.push(fragment.to_owned());
+    }
+
+    /// ` WHERE a AND b`, or nothing when there are no conditions.
+    pub fn where_clause(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The next free placeholder number, for LIMIT/OFFSET after the conditions.
+    pub fn next_placeholder(&self) -> usize {
+        self.args.len() + 1
+    }
+
+    /// Builds the query `head + WHERE … + tail`; `head` and `tail` are literals of the caller.
+    pub fn query(&self, head: &str, tail: &str) -> Query {
+        let mut query = sql_assembled(format!("{head}{}{tail}", self.where_clause()));
+        for arg in &self.args {
+            query = query.bind(arg.clone());
+        }
+        query
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern that uses `ESCAPE '\'`.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -37,7 +37,10 @@ impl StoreError {
     }
 
     pub fn connect(url: &str, source: sqlx::Error) -> Self {
-        StoreError::Connect { url: redact_url(url), source }
+        StoreError::Connect {
+            url: redact_url(url),
+            source,
+        }
     }
 
     /// Wraps a driver error with the first words of the statement; constraint violations become
@@ -48,12 +51,19 @@ impl StoreError {
         {
             return StoreError::Conflict(db.message().to_owned());
         }
-        let statement: String = text.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+        let statement: String = text
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
         StoreError::Query { statement, source }
     }
 
     pub fn corrupt(what: impl Into<String>, message: impl ToString) -> Self {
-        StoreError::Corrupt { what: what.into(), message: message.to_string() }
+        StoreError::Corrupt {
+            what: what.into(),
+            message: message.to_string(),
+        }
     }
 
     pub fn is_not_found(&self) -> bool {

@@ -1,11 +1,23 @@
 //! Persistence for zerotrip.
 //!
 //! One code path over SQLite (the embedded default) and PostgreSQL (production): see [`db`].
-//! Repositories are plain async functions over a [`Db`] or an open [`Tx`]; use cases in the app
-//! layer own the transactions.
+//! Repositories are plain async functions over a [`Db`] or an open [`Tx`], returning row structs;
+//! use cases in the app layer own the transactions and map rows to domain types.
 
+pub mod accounts;
+pub mod audit;
+mod batch;
+pub mod catalog;
 pub mod db;
+pub mod departments;
 mod error;
+pub mod outbox;
+pub mod reference;
+pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod zero_trip;
 
 pub use db::{Arg, Backend, ConnectOptions, Db, Decodable, Query, Tx, sql, sql_assembled};
 pub use error::StoreError;
+pub use sqlx::types::Json;
