@@ -6,6 +6,7 @@
 
 use super::elements::{ItemType, MaterialSource, Mode, OnlineDepth, ResultType};
 use super::item::{Figures, ServiceItem};
+use super::licence_type::LicenceType;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -89,8 +90,21 @@ pub struct QualityContext {
     pub licence_types: HashSet<String>,
 }
 
+impl QualityContext {
+    /// A context knowing the given licence-type registry.
+    pub fn with_licence_types(types: &[LicenceType]) -> Self {
+        QualityContext {
+            licence_types: types.iter().map(|t| t.name.clone()).collect(),
+        }
+    }
+}
+
 /// The steps every 行政许可 process must contain.
 const LICENSING_STEPS: [&str; 5] = ["受理", "审核", "审批", "办结", "送达"];
+
+/// Steps a 即办件 performs on the spot within 受理 and 办结 rather than as steps of their own:
+/// the decision is made and the licence handed over at the window (《行政许可法》第三十四条).
+const INSTANT_ON_THE_SPOT: [&str; 3] = ["审核", "审批", "送达"];
 
 /// Checks one item of the province standard against every rule.
 pub fn check_item(item: &ServiceItem, context: &QualityContext) -> Vec<Finding> {
@@ -310,12 +324,9 @@ fn check_result(item: &ServiceItem, context: &QualityContext, out: &mut Vec<Find
             "结果名称为空",
         ));
     }
+    // Only one direction holds: a paper-only licence (not yet in the e-licence registry) is
+    // still a 证照 result, but an e-licence type can only be attached to a 证照 result.
     match (&result.licence_type, result.kind) {
-        (None, ResultType::Licence) => out.push(Finding::error(
-            "licence-result-needs-type",
-            "结果证照类型",
-            "结果类型为证照，须关联电子证照类型",
-        )),
         (Some(_), kind) if kind != ResultType::Licence => out.push(Finding::error(
             "licence-type-needs-licence-result",
             "结果类型",
@@ -389,7 +400,7 @@ fn check_licensing(item: &ServiceItem, out: &mut Vec<Finding>) {
     let missing: Vec<&str> = LICENSING_STEPS
         .iter()
         .copied()
-        .filter(|step| !item.is_instant() || *step != "审核" && *step != "审批")
+        .filter(|step| !item.is_instant() || !INSTANT_ON_THE_SPOT.contains(step))
         .filter(|step| !process.iter().any(|s| s.contains(step)))
         .collect();
     if !missing.is_empty() {
