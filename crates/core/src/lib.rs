@@ -3,8 +3,10 @@
 //! Everything here is pure: types that can only hold valid values ("parse, don't validate") and the
 //! rules over them. No I/O, no async, no framework.
 
+pub mod access;
 pub mod calendar;
 pub mod catalog;
 pub mod departments;
 pub mod ids;
+pub mod privacy;
 pub mod regions;

@@ -715,3 +715,22 @@ pub async fn proactive_rules(db: &Db) -> Result<Vec<RuleRow>, StoreError> {
     ))
     .await
 }
+
+/// The implementation codes and regions of one item, in the caller's transaction.
+pub async fn implementation_regions_tx(
+    tx: &mut Tx,
+    item_code: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    tx.fetch_all(
+        sql("SELECT code, region_code FROM implementations WHERE item_code = $1 ORDER BY region_code")
+            .bind(item_code),
+    )
+    .await
+}
+
+/// Removes implementations (of levels an item no longer has).
+pub async fn delete_implementation(tx: &mut Tx, code: &str) -> Result<(), StoreError> {
+    tx.execute(sql("DELETE FROM implementations WHERE code = $1").bind(code))
+        .await?;
+    Ok(())
+}

@@ -82,3 +82,21 @@ pub async fn departments_in_region(
     )
     .await
 }
+
+/// Inserts one department and returns its id.
+pub async fn insert_department(tx: &mut Tx, row: &NewDepartment) -> Result<i64, StoreError> {
+    let (id,): (i64,) = tx
+        .fetch_one(
+            sql(
+                "INSERT INTO departments (credit_code, name, short_name, kind, region_code) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(&row.credit_code)
+            .bind(&row.name)
+            .bind(&row.short_name)
+            .bind(&row.kind)
+            .bind(&row.region_code),
+        )
+        .await?;
+    Ok(id)
+}

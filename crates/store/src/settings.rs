@@ -20,3 +20,14 @@ pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<(), StoreError> 
     .await?;
     Ok(())
 }
+
+/// Stores `value` unless the key already has one; returns the value that is stored.
+pub async fn get_or_insert(db: &Db, key: &str, value: &str) -> Result<String, StoreError> {
+    db.execute(
+        sql("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value),
+    )
+    .await?;
+    get(db, key).await?.ok_or(StoreError::NotFound)
+}

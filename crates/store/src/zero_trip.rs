@@ -134,17 +134,22 @@ pub async fn entries_tx(tx: &mut Tx, publication_id: i64) -> Result<Vec<EntryRow
     .await
 }
 
-/// Entries of one publication in one region (exactly that region code).
+/// Entries of one publication whose region code starts with `region_prefix` (a region and
+/// everything below it), optionally of one department.
 pub async fn entries_in_region(
     db: &Db,
     publication_id: i64,
-    region_code: &str,
+    region_prefix: &str,
+    department_name: Option<&str>,
 ) -> Result<Vec<EntryRow>, StoreError> {
+    let pattern = format!("{}%", crate::db::like_escape(region_prefix));
     db.fetch_all(
         sql("SELECT implementation_code, item_code, item_name, region_code, region_name, department_name, basis \
-             FROM zero_trip_entries WHERE publication_id = $1 AND region_code = $2 ORDER BY department_name, item_code")
+             FROM zero_trip_entries WHERE publication_id = $1 AND region_code LIKE $2 ESCAPE '\\' \
+             AND ($3 IS NULL OR department_name = $3) ORDER BY region_code, department_name, item_code")
         .bind(publication_id)
-        .bind(region_code),
+        .bind(pattern)
+        .bind(department_name),
     )
     .await
 }

@@ -1,0 +1,58 @@
+//! Use cases of zerotrip, one module per capability.
+//!
+//! Handlers in the web layer parse and authorise, then call one method of [`App`]. Use cases own
+//! their transactions; a change, its domain event (outbox) and its audit record commit together.
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod catalog;
+mod clock;
+pub mod error;
+pub mod events;
+pub mod regions;
+pub mod seed;
+pub mod zero_trip;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use zerotrip_core::calendar::WorkingDayCalendar;
+use zerotrip_core::regions::DivisionTree;
+use zerotrip_store::Db;
+
+pub use clock::Clock;
+pub use error::{AppError, AppResult, FieldError};
+
+/// The platform: its database, files and the reference data every request needs.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Clock,
+    /// Where uploaded and generated files live (a local directory by default).
+    pub files_dir: PathBuf,
+    calendar: Arc<RwLock<Arc<WorkingDayCalendar>>>,
+    regions: &'static DivisionTree,
+}
+
+impl App {
+    /// Opens the platform on a migrated database: loads reference data on first start and the
+    /// working-day calendar as stored.
+    pub async fn open(db: Db, files_dir: PathBuf, clock: Clock) -> AppResult<App> {
+        let app = App {
+            db,
+            clock,
+            files_dir,
+            calendar: Arc::new(RwLock::new(Arc::new(WorkingDayCalendar::official()))),
+            regions: DivisionTree::hainan(),
+        };
+        seed::ensure_reference_data(&app).await?;
+        app.reload_calendar().await?;
+        Ok(app)
+    }
+
+    /// The province's division tree.
+    pub fn regions(&self) -> &'static DivisionTree {
+        self.regions
+    }
+}

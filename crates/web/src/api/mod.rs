@@ -1,0 +1,74 @@
+//! The JSON API (`/api/v1/…`) and its OpenAPI 3.1 document (`/api/openapi.json`).
+
+mod admin;
+mod auth;
+mod catalog;
+mod extract;
+mod openapi;
+mod reference;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+
+use crate::error::api_error_response;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/v1/items", get(catalog::list_items))
+        .route("/v1/items/{code}", get(catalog::item))
+        .route("/v1/items/{code}/guide", get(catalog::guide))
+        .route("/v1/items/{code}/versions", get(catalog::versions))
+        .route("/v1/items/{code}/versions/{version}", get(catalog::version))
+        .route(
+            "/v1/items/{code}/implementations",
+            get(catalog::implementations),
+        )
+        .route("/v1/bundles", get(catalog::bundles))
+        .route("/v1/reductions", get(catalog::reductions))
+        .route("/v1/zero-trip", get(catalog::zero_trip))
+        .route(
+            "/v1/zero-trip/publications",
+            get(catalog::zero_trip_publications),
+        )
+        .route("/v1/regions", get(reference::regions))
+        .route("/v1/regions/{code}", get(reference::region))
+        .route(
+            "/v1/calendar/add-working-days",
+            get(reference::add_working_days),
+        )
+        .route(
+            "/v1/calendar/working-days-between",
+            get(reference::working_days_between),
+        )
+        .route("/v1/calendar/days/{date}", get(reference::day))
+        .route("/v1/auth/token", post(auth::token))
+        .route("/v1/admin/items/{code}", get(admin::editable_item))
+        .route(
+            "/v1/admin/items/{code}/draft",
+            put(admin::save_draft).delete(admin::discard_draft),
+        )
+        .route("/v1/admin/items/{code}/publish", post(admin::publish))
+        .route(
+            "/v1/admin/implementations/{code}",
+            put(admin::update_implementation),
+        )
+        .route("/v1/admin/catalog/check", get(admin::check))
+        .route("/v1/admin/catalog/import", post(admin::import))
+        .route(
+            "/v1/admin/zero-trip/publish",
+            post(admin::publish_zero_trip),
+        )
+        .route("/v1/admin/audit", get(admin::audit))
+        .fallback(not_found)
+}
+
+async fn not_found() -> axum::response::Response {
+    api_error_response(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "接口不存在".to_owned(),
+        Vec::new(),
+    )
+}

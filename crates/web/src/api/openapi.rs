@@ -1,0 +1,53 @@
+//! The OpenAPI 3.1 document of the JSON API.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{admin, auth, catalog, reference};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "零跑动政务服务平台 API",
+        description = "事项库、区划、工作日历、零跑动清单与四减两免。错误统一为 `{\"error\": {\"code\", \"message\", \"fields\"}}`。",
+        version = env!("CARGO_PKG_VERSION"),
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        catalog::list_items, catalog::item, catalog::guide, catalog::versions, catalog::version,
+        catalog::implementations, catalog::bundles, catalog::reductions, catalog::zero_trip,
+        catalog::zero_trip_publications,
+        reference::regions, reference::region, reference::add_working_days,
+        reference::working_days_between, reference::day,
+        auth::token,
+        admin::editable_item, admin::save_draft, admin::discard_draft, admin::publish,
+        admin::update_implementation, admin::check, admin::import, admin::publish_zero_trip,
+        admin::audit,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorBody,
+        auth::TokenRequest, admin::NoteRequest, admin::ImportRequest)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("POST /api/v1/auth/token 获取"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
