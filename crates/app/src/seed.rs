@@ -209,3 +209,22 @@ fn parse_embedded<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> App
 fn to_json<T: Serialize>(value: &T) -> AppResult<serde_json::Value> {
     serde_json::to_value(value).map_err(AppError::internal)
 }
+
+/// Loads only the demo licence-type registry (for platforms that import their own catalogue).
+pub async fn load_demo_licence_types(app: &App) -> AppResult<()> {
+    let licence_types: Vec<LicenceType> = parse_embedded("licence-types.json", DEMO_LICENCE_TYPES)?;
+    let rows = licence_types
+        .iter()
+        .map(|t| {
+            Ok(ContentRow {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                content: Json(to_json(t)?),
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    let mut tx = app.db.begin().await?;
+    store_catalog::upsert_licence_types(&mut tx, rows).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -323,3 +323,11 @@ fn entries_from_rows(rows: Vec<EntryRow>) -> AppResult<Vec<ZeroTripEntry>> {
         })
         .collect()
 }
+
+impl App {
+    /// Publishes from the command line, recorded as the system actor.
+    pub async fn publish_zero_trip_from_cli(&self, note: &str) -> AppResult<PublicationOutcome> {
+        self.publish_zero_trip_as(crate::audit::SYSTEM_ACTOR, note)
+            .await
+    }
+}

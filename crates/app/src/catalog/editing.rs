@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use zerotrip_core::access::Role;
+use zerotrip_core::catalog::quality::refresh_after;
 use zerotrip_core::catalog::{
     ElementChange, Finding, QualityContext, ServiceItem, Severity, check_item, diff_items,
 };
@@ -111,9 +112,15 @@ impl App {
     pub async fn save_item_draft(
         &self,
         principal: &Principal,
-        item: ServiceItem,
+        mut item: ServiceItem,
     ) -> AppResult<DraftSaved> {
         principal.require(Role::ProvinceAdmin)?;
+        // The "after" 四减 figures are derived from the elements; keep them in step with the edit.
+        if let Some(after) = refresh_after(&item)
+            && let Some(record) = item.optimization.as_mut()
+        {
+            record.after = after;
+        }
         let code = item.code.to_string();
         let context = quality_context(&self.db).await?;
         let mut tx = self.db.begin().await?;
