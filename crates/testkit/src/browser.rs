@@ -20,10 +20,11 @@
 //!
 //! Every [`Browser::launch`] starts its own `chromedriver` and, through it, its own Chromium with
 //! a fresh profile, so tests can run in parallel without sharing cookies, storage or focus. On a
-//! 2-core machine of the project's kind that is roughly half a second to a second of wall time
-//! and ~150–250 MB of memory per browser (a browser process, a GPU process, a network service
-//! and one renderer per page). Launch one browser per test, and drive several pages with it
-//! rather than launching several browsers in one test; keep parallel browser tests to a few.
+//! 2-core machine of the project's kind a launch takes about 0.8–1.5 s of wall time (two at once
+//! about 1.2–1.5 s each), and a browser with one simple page open holds about 400 MB (PSS over
+//! chromedriver and Chromium's ~9 processes). Launch one browser per test and drive several pages
+//! with it rather than launching several in one test; keep browser tests to a few per binary,
+//! since libtest runs as many at once as there are cores.
 //!
 //! # Clean-up
 //!
