@@ -27,9 +27,14 @@ pub struct RegionDetail {
 
 impl From<DivisionRow> for RegionView {
     fn from(row: DivisionRow) -> Self {
-        let level_label = zerotrip_core::ids::DivisionLevel::parse(&row.level)
-            .map(|level| level.label().to_owned())
-            .unwrap_or_else(|_| row.level.clone());
+        let level_label = match row.level.as_str() {
+            "province" => "省级",
+            "city" => "地市级",
+            "county" => "县级",
+            "township" => "乡镇级",
+            _ => "村级",
+        }
+        .to_owned();
         RegionView {
             code: row.code,
             name: row.name,
@@ -80,7 +85,7 @@ impl App {
                     code: village.code,
                     name: village.name,
                     level: "village".to_owned(),
-                    level_label: "村（社区）".to_owned(),
+                    level_label: "村级".to_owned(),
                     parent_code: Some(village.parent_code),
                 })
                 .collect();
