@@ -5,6 +5,7 @@ mod check;
 mod editing;
 mod exchange;
 mod implementations;
+mod overview;
 mod queries;
 mod reductions;
 
@@ -12,6 +13,7 @@ pub use check::{CheckReport, ImplementationFindings, ItemFindings, RegionCheckCo
 pub use editing::{DraftSaved, EditableItem, Published};
 pub use exchange::{CatalogFormat, ImportOptions, ImportReport};
 pub use implementations::ImplementationUpdate;
+pub use overview::{ImplementationRecord, ItemStatus};
 pub use queries::{
     BundleRef, ImplementationSummary, ItemDetail, ItemGuide, ItemPage, ItemQuery, ItemSummary,
 };
