@@ -42,6 +42,15 @@ impl App {
         Ok(audit::verify(&self.db, progress).await?)
     }
 
+    /// Verifies the chain on behalf of an auditor or province administrator.
+    pub async fn verify_audit_chain_for(&self, principal: &Principal) -> AppResult<ChainReport> {
+        principal.require_any(&[
+            zerotrip_core::access::Role::Auditor,
+            zerotrip_core::access::Role::ProvinceAdmin,
+        ])?;
+        self.verify_audit_chain(|_| {}).await
+    }
+
     pub async fn audit_records(
         &self,
         principal: &Principal,

@@ -158,3 +158,20 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The check as staff see it: catalogue and region administrators and auditors.
+    pub async fn check_catalog_for(
+        &self,
+        principal: &crate::auth::Principal,
+    ) -> AppResult<CheckReport> {
+        use zerotrip_core::access::Role;
+        principal.require_any(&[
+            Role::ProvinceAdmin,
+            Role::RegionAdmin,
+            Role::DepartmentAdmin,
+            Role::Auditor,
+        ])?;
+        self.check_catalog().await
+    }
+}

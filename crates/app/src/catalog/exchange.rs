@@ -212,6 +212,18 @@ impl App {
         Ok(Outcome::Drafted)
     }
 
+    /// An import by a province administrator.
+    pub async fn import_catalog_by(
+        &self,
+        principal: &crate::auth::Principal,
+        text: &str,
+        options: &ImportOptions,
+    ) -> AppResult<ImportReport> {
+        principal.require(zerotrip_core::access::Role::ProvinceAdmin)?;
+        self.import_catalog(&principal.username, text, options, &|_, _| {})
+            .await
+    }
+
     /// The published catalogue in `format`; importing the output into an empty platform and
     /// exporting again gives the same bytes.
     pub async fn export_catalog(&self, format: CatalogFormat) -> AppResult<String> {

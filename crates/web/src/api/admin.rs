@@ -116,13 +116,7 @@ pub async fn check(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
 ) -> ApiResult<Json<CheckReport>> {
-    principal.require_any(&[
-        zerotrip_core::access::Role::ProvinceAdmin,
-        zerotrip_core::access::Role::RegionAdmin,
-        zerotrip_core::access::Role::DepartmentAdmin,
-        zerotrip_core::access::Role::Auditor,
-    ])?;
-    Ok(Json(state.app.check_catalog().await?))
+    Ok(Json(state.app.check_catalog_for(&principal).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -152,7 +146,6 @@ pub async fn import(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<ImportRequest>,
 ) -> ApiResult<Json<Value>> {
-    principal.require(zerotrip_core::access::Role::ProvinceAdmin)?;
     let format = match request.format.as_str() {
         "json" => CatalogFormat::Json,
         "csv" => CatalogFormat::Csv,
@@ -170,7 +163,7 @@ pub async fn import(
     };
     let report = state
         .app
-        .import_catalog(&principal.username, &request.content, &options, &|_, _| {})
+        .import_catalog_by(&principal, &request.content, &options)
         .await?;
     Ok(Json(
         serde_json::to_value(ImportAnswer { report })

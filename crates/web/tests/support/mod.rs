@@ -152,7 +152,11 @@ impl TestSite {
             max_body_bytes: 8 << 20,
             csrf_key: b"test-key".to_vec(),
         };
-        let router = zerotrip_web::router(AppState::new(app.clone(), config, None));
+        let router = zerotrip_web::router(AppState::new(
+            app.clone(),
+            config,
+            zerotrip_web::install_metrics(),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a local port");
