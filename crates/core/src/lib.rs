@@ -10,3 +10,4 @@ pub mod departments;
 pub mod ids;
 pub mod privacy;
 pub mod regions;
+pub mod workflow;
