@@ -26,6 +26,36 @@ pub mod topics {
     pub const CATALOG_IMPORTED: &str = "catalog.imported";
     pub const ZERO_TRIP_PUBLISHED: &str = "zero_trip.published";
     pub const CALENDAR_UPDATED: &str = "calendar.updated";
+    /// A case was submitted. Payload: [`super::CaseEventPayload`] with `action = "submit"`.
+    pub const CASE_SUBMITTED: &str = "case.submitted";
+    /// A staff or applicant action moved a case. Payload: [`super::CaseEventPayload`].
+    pub const CASE_ACTION: &str = "case.action";
+}
+
+/// The payload of `case.*` events: enough for notifications, analytics and archiving to act
+/// without reading the case again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseEventPayload {
+    pub case_id: i64,
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    /// `zerotrip_core::workflow::Action` as its snake_case name.
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    /// The Chinese label of the new state, for messages.
+    pub to_state_label: String,
+    /// Set when the case reached a final state: approved | denied | rejected | withdrawn | completed.
+    pub outcome: Option<String>,
+    pub applicant_account_id: i64,
+    /// Where to send an SMS about the case.
+    pub contact_phone: String,
+    pub handling_department_id: i64,
+    pub channel: String,
+    pub comment: Option<String>,
+    /// 补正告知: the materials asked for.
+    pub materials: Vec<String>,
 }
 
 /// A boxed future, so subscribers can be stored as trait objects.
