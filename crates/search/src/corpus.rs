@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::analysis::jieba;
 use crate::document::{DocKind, SearchDocument};
 use crate::py;
-use crate::text::{RunKind, is_han, normalize, pack, runs};
+use crate::text::{IntMap, IntSet, RunKind, is_han, normalize, pack, runs};
 
 /// Which part of a document a text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,19 +118,25 @@ pub(crate) struct Suggestion {
 pub(crate) struct Stats {
     pub docs: usize,
     /// In how many documents' names, aliases and keywords a bigram occurs.
-    pub bigram_df: HashMap<u64, u32>,
+    pub bigram_df: IntMap<u64, u32>,
+    /// Inverse document frequency of the known bigrams.
+    pub bigram_idf: IntMap<u64, f32>,
+    /// The idf of a bigram no document has.
+    pub unknown_idf: f32,
     /// Words of two or more characters of names, aliases and keywords, with their counts.
     pub vocab: HashMap<String, u32>,
     /// Full pinyin → vocabulary words.
     pub by_pinyin: HashMap<String, Vec<String>>,
     /// Pinyin initials → vocabulary words.
     pub by_initials: HashMap<String, Vec<String>>,
-    /// Characters of names, aliases and keywords.
-    pub chars: Vec<char>,
     /// Toneless syllable → characters of the corpus read that way.
     pub homophones: HashMap<String, Vec<char>>,
     /// Sorted by `folded`.
     pub suggestions: Vec<Suggestion>,
+    /// For each character, the characters that follow it in some known bigram (sorted).
+    pub next: HashMap<char, Vec<char>>,
+    /// For each character, the characters that precede it in some known bigram (sorted).
+    pub prev: HashMap<char, Vec<char>>,
 }
 
 impl Stats {
@@ -140,7 +146,7 @@ impl Stats {
         let mut seen_suggestion: HashMap<String, usize> = HashMap::new();
         for entry in entries {
             stats.docs += 1;
-            let mut doc_bigrams: HashSet<u64> = HashSet::new();
+            let mut doc_bigrams: IntSet<u64> = IntSet::default();
             for text in entry.texts.iter().filter(|t| t.part != Part::Body) {
                 doc_bigrams.extend(text.bigrams.iter().copied());
                 chars.extend(text.chars.iter().copied().filter(|c| is_han(*c)));
@@ -221,9 +227,48 @@ impl Stats {
                 stats.homophones.entry(r).or_default().push(c);
             }
         }
-        stats.chars = chars;
+        let n = stats.docs as f32 + 1.0;
+        stats.unknown_idf = (1.0 + n).ln();
+        stats.bigram_idf = stats
+            .bigram_df
+            .iter()
+            .map(|(b, df)| (*b, (1.0 + n / (*df as f32 + 1.0)).ln()))
+            .collect();
+        for &b in stats.bigram_df.keys() {
+            let (Some(first), Some(second)) =
+                (char::from_u32((b >> 32) as u32), char::from_u32(b as u32))
+            else {
+                continue;
+            };
+            stats.next.entry(first).or_default().push(second);
+            stats.prev.entry(second).or_default().push(first);
+        }
+        for list in stats.next.values_mut().chain(stats.prev.values_mut()) {
+            list.sort_unstable();
+        }
         stats.suggestions.sort_by(|a, b| a.folded.cmp(&b.folded));
         stats
+    }
+
+    /// Characters c with both `a c` and `c b` known bigrams.
+    pub fn between(&self, a: char, b: char) -> Vec<char> {
+        let (Some(after), Some(before)) = (self.next.get(&a), self.prev.get(&b)) else {
+            return Vec::new();
+        };
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < after.len() && j < before.len() {
+            match after[i].cmp(&before[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    out.push(after[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out
     }
 
     pub fn df(&self, a: char, b: char) -> u32 {
@@ -232,7 +277,9 @@ impl Stats {
 
     /// Inverse document frequency of a bigram over names, aliases and keywords.
     pub fn idf(&self, bigram: u64) -> f32 {
-        let df = self.bigram_df.get(&bigram).copied().unwrap_or(0) as f32;
-        (1.0 + (self.docs as f32 + 1.0) / (df + 1.0)).ln()
+        self.bigram_idf
+            .get(&bigram)
+            .copied()
+            .unwrap_or(self.unknown_idf)
     }
 }

@@ -24,7 +24,7 @@ use crate::document::{DocKind, SearchDocument, doc_key};
 use crate::query::{self, Origin, Plan};
 use crate::rank::{self, QueryView, Scored};
 use crate::synonyms::SynonymSet;
-use crate::text::{is_han, normalize};
+use crate::text::{IntMap, is_han, normalize};
 
 /// Decides whether a document may be shown (e.g. only items implemented in the user's region).
 pub type DocFilter = Arc<dyn Fn(DocKind, &str) -> bool + Send + Sync>;
@@ -187,11 +187,16 @@ const W_PY_I: f32 = 0.5;
 /// A document, its score, and the FAQ that lifted it.
 type Ranked = (Arc<Entry>, Scored, Option<Arc<Entry>>);
 
+/// Below this share of the query matched by the best hit, results are weak.
+const WEAK_BELOW: f32 = 0.45;
+/// A weak best hit matching at least this share is offered as "您是不是要找…".
+const OFFER_ABOVE: f32 = 0.25;
+
 /// How many BM25 candidates are re-ranked.
-const CANDIDATES: usize = 160;
+const CANDIDATES: usize = 100;
 
 struct State {
-    entries: HashMap<u64, Arc<Entry>>,
+    entries: IntMap<u64, Arc<Entry>>,
     by_key: HashMap<String, u64>,
     stats: Stats,
     next_uid: u64,
@@ -200,7 +205,7 @@ struct State {
 impl State {
     fn empty() -> Self {
         State {
-            entries: HashMap::new(),
+            entries: IntMap::default(),
             by_key: HashMap::new(),
             stats: Stats::default(),
             next_uid: 1,
@@ -497,7 +502,7 @@ impl SearchIndex {
         out
     }
 
-    fn build_query(&self, plan: &Plan) -> Box<dyn Query> {
+    fn build_query(&self, plan: &Plan, searcher: &tantivy::Searcher) -> Box<dyn Query> {
         let f = &self.fields;
         let mut weights: HashMap<(Field, String), f32> = HashMap::new();
         let mut add = |field: Field, term: &str, w: f32| {
@@ -526,11 +531,10 @@ impl SearchIndex {
                     continue;
                 }
                 let tokens = analyze(&form.text, false);
+                // Han words are matched in names and aliases; elsewhere their bigrams do.
                 for word in &tokens.words {
                     add(f.name_w, word, W_NAME_W * w);
                     add(f.alias_w, word, W_ALIAS_W * w);
-                    add(f.kw_w, word, W_KW_W * w);
-                    add(f.body_w, word, W_BODY_W * w);
                 }
                 for bigram in &tokens.bigrams {
                     add(f.name_g, bigram, W_NAME_G * w);
@@ -549,8 +553,31 @@ impl SearchIndex {
                 add(f.alias_g, &bigram, W_ALIAS_G * 0.5);
             }
         }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = weights
+        // Terms found in a large share of the documents say little and cost most: they are left
+        // out of candidate retrieval when rarer terms remain (the re-ranker still counts them).
+        let common = (searcher.num_docs() / 10).max(300);
+        let weak = [f.kw_g, f.body_g, f.uni];
+        let mut terms: Vec<((Field, String), f32, u64)> = weights
             .into_iter()
+            .map(|((field, text), w)| {
+                // Only the weak fields hold terms that common; names are not looked up twice.
+                let df = if weak.contains(&field) {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, &text))
+                        .unwrap_or(0)
+                } else {
+                    1
+                };
+                ((field, text), w, df)
+            })
+            .filter(|(_, _, df)| *df > 0)
+            .collect();
+        if terms.iter().any(|(_, _, df)| *df <= common) {
+            terms.retain(|(_, _, df)| *df <= common);
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .into_iter()
+            .map(|(key, w, _)| (key, w))
             .map(|((field, text), w)| {
                 let q: Box<dyn Query> = Box::new(BoostQuery::new(
                     Box::new(TermQuery::new(
@@ -589,7 +616,7 @@ impl SearchIndex {
             });
         }
         let searcher = self.reader.searcher();
-        let tantivy_query = self.build_query(&plan);
+        let tantivy_query = self.build_query(&plan, &searcher);
         let want = if options.filter.is_some() {
             CANDIDATES * 3
         } else {
@@ -599,7 +626,7 @@ impl SearchIndex {
             searcher.search(&tantivy_query, &TopDocs::with_limit(want).order_by_score())?;
         let max_bm25 = top.first().map_or(1.0, |(s, _)| s.max(1e-6));
         let mut columns = HashMap::new();
-        let view = QueryView::new(&plan);
+        let view = QueryView::new(&plan, &state.stats);
         let mut scored: Vec<(Arc<Entry>, Scored)> = Vec::with_capacity(top.len());
         for (bm25, address) in top {
             let column = match columns.entry(address.segment_ord) {
@@ -621,15 +648,19 @@ impl SearchIndex {
             scored.push((Arc::clone(entry), s));
         }
         let hits = self.assemble(&state, scored, &view, options, limit);
-        let weak = hits
-            .first()
-            .is_none_or(|h| h.1.name_sim.max(h.1.coverage) < 0.45);
+        let best = hits.first().map(|h| h.1.name_sim.max(h.1.coverage));
+        let weak = best.is_none_or(|b| b < WEAK_BELOW);
+        let did_you_mean = plan.rewrite.clone().or_else(|| {
+            // A weak match that still shares a good part of the query is worth offering.
+            let (hit, _) = hits.first()?;
+            (weak && best.is_some_and(|b| b >= OFFER_ABOVE)).then(|| hit.name.clone())
+        });
         let hits = hits.into_iter().map(|(hit, _)| hit).collect();
         Ok(SearchResults {
             hits,
             took: started.elapsed(),
             weak,
-            did_you_mean: plan.rewrite,
+            did_you_mean,
         })
     }
 
@@ -647,7 +678,7 @@ impl SearchIndex {
         };
         let kind_shown = |kind: DocKind| options.kinds.as_ref().is_none_or(|k| k.contains(&kind));
         // Best score per shown document, and the FAQ that lifted an item.
-        let mut best: HashMap<u64, Ranked> = HashMap::new();
+        let mut best: IntMap<u64, Ranked> = IntMap::default();
         let mut faqs: Vec<(Arc<Entry>, Scored)> = Vec::new();
         for (entry, s) in scored {
             let doc = &entry.doc;
@@ -802,18 +833,9 @@ impl SearchIndex {
     /// "您是不是要找…": a rewrite of the query when it had a typo or was typed in pinyin, else
     /// the best name when the query matched only weakly.
     pub fn did_you_mean(&self, query: &str, synonyms: &SynonymSet) -> Option<String> {
-        let state = self.current();
-        let plan = query::plan(query, synonyms, &state.stats);
-        if let Some(rewrite) = plan.rewrite {
-            return Some(rewrite);
-        }
-        let results = self
-            .search(query, &SearchOptions::with_limit(1), synonyms)
-            .ok()?;
-        if results.weak {
-            return results.hits.first().map(|h| h.name.clone());
-        }
-        None
+        self.search(query, &SearchOptions::with_limit(3), synonyms)
+            .ok()?
+            .did_you_mean
     }
 
     /// The tantivy index (for tools).

@@ -576,8 +576,8 @@ fn best_edit(chars: &[char], i: usize, stats: &Stats) -> Option<Edit> {
                 consider(3.0 + s.ln_1p(), Edit::Substitute(p, c), &mut best);
             }
         }
-        if both_sides {
-            for &c in &stats.chars {
+        if let (true, Some(l), Some(r)) = (both_sides, left, right) {
+            for c in stats.between(l, r) {
                 if c != chars[p]
                     && !sounds.contains(&c)
                     && let Some(s) = fits(c)
@@ -588,15 +588,13 @@ fn best_edit(chars: &[char], i: usize, stats: &Stats) -> Option<Edit> {
         }
     }
     // A missing character between the two.
-    for &c in &stats.chars {
+    for c in stats.between(chars[i], chars[i + 1]) {
         let (a, b) = (known(chars[i], c), known(c, chars[i + 1]));
-        if a > 0 && b > 0 {
-            consider(
-                2.0 + ((a + b) as f32).ln_1p(),
-                Edit::Insert(i + 1, c),
-                &mut best,
-            );
-        }
+        consider(
+            2.0 + ((a + b) as f32).ln_1p(),
+            Edit::Insert(i + 1, c),
+            &mut best,
+        );
     }
     // An extra character (typed twice, or a stray one).
     if i >= 1 && known(chars[i - 1], chars[i + 1]) > 0 {

@@ -7,23 +7,29 @@ use std::collections::HashSet;
 use crate::corpus::{Entry, Part, Stats, Text};
 use crate::document::DocKind;
 use crate::query::{Form, Origin, Plan};
-use crate::text::{escape_html, pack};
+use crate::text::{IntSet, escape_html, pack};
 
 /// What the ranker needs from the query, computed once.
 pub(crate) struct QueryView<'a> {
     pub plan: &'a Plan,
     /// All bigrams of all forms and spans.
-    pub bigrams: HashSet<u64>,
+    pub bigrams: IntSet<u64>,
+    /// The same, sorted.
+    sorted: Vec<u64>,
+    /// Some form is a single character or Latin word (matched without bigrams).
+    has_unigram_forms: bool,
     /// Single characters typed as concepts of their own.
     pub singles: HashSet<char>,
     /// Latin words (literal forms).
     pub latin: Vec<String>,
+    /// idf of each bigram of each form: `[concept][form][bigram]`.
+    idf: Vec<Vec<Vec<f32>>>,
     total_weight: f32,
 }
 
 impl<'a> QueryView<'a> {
-    pub fn new(plan: &'a Plan) -> Self {
-        let mut bigrams = HashSet::new();
+    pub fn new(plan: &'a Plan, stats: &Stats) -> Self {
+        let mut bigrams = IntSet::default();
         let mut singles = HashSet::new();
         let mut latin = Vec::new();
         for concept in &plan.concepts {
@@ -43,17 +49,33 @@ impl<'a> QueryView<'a> {
             let chars: Vec<char> = span.chars().collect();
             bigrams.extend(chars.windows(2).map(|w| pack(w[0], w[1])));
         }
+        let idf = plan
+            .concepts
+            .iter()
+            .map(|c| {
+                c.forms
+                    .iter()
+                    .map(|f| f.bigrams.iter().map(|b| stats.idf(*b)).collect())
+                    .collect()
+            })
+            .collect();
         let total_weight = plan
             .concepts
             .iter()
             .map(|c| c.weight)
             .sum::<f32>()
             .max(1e-3);
+        let mut sorted: Vec<u64> = bigrams.iter().copied().collect();
+        sorted.sort_unstable();
+        let has_unigram_forms = !singles.is_empty() || !latin.is_empty();
         QueryView {
             plan,
             bigrams,
+            sorted,
+            has_unigram_forms,
             singles,
             latin,
+            idf,
             total_weight,
         }
     }
@@ -70,7 +92,7 @@ fn part_weight(kind: DocKind, part: Part) -> f32 {
 }
 
 /// How well one form matches one text, 0..=1.
-fn form_match(form: &Form, text: &Text, stats: &Stats) -> f32 {
+fn form_match(form: &Form, idf: &[f32], text: &Text, matched: &[u64]) -> f32 {
     if form.origin == Origin::PinyinLetters {
         return 0.0;
     }
@@ -87,16 +109,35 @@ fn form_match(form: &Form, text: &Text, stats: &Stats) -> f32 {
             _ => 0.0,
         };
     }
+    if matched.is_empty() {
+        return 0.0;
+    }
     let mut hit = 0.0;
     let mut all = 0.0;
-    for b in &form.bigrams {
-        let idf = stats.idf(*b);
-        all += idf;
-        if text.has_bigram(*b) {
-            hit += idf;
+    for (b, w) in form.bigrams.iter().zip(idf) {
+        all += w;
+        if matched.binary_search(b).is_ok() {
+            hit += w;
         }
     }
     if all <= 0.0 { 0.0 } else { hit / all }
+}
+
+/// The query bigrams a text contains, sorted (probing from whichever side is smaller).
+fn matched_bigrams(text: &Text, view: &QueryView<'_>) -> Vec<u64> {
+    if text.bigrams.len() <= view.sorted.len() {
+        text.bigrams
+            .iter()
+            .filter(|b| view.bigrams.contains(b))
+            .copied()
+            .collect()
+    } else {
+        view.sorted
+            .iter()
+            .filter(|b| text.has_bigram(**b))
+            .copied()
+            .collect()
+    }
 }
 
 /// The score of one candidate and why.
@@ -118,19 +159,24 @@ pub(crate) fn score(entry: &Entry, view: &QueryView<'_>, stats: &Stats, bm25: f3
     let mut best_text = 0;
     for (ti, text) in entry.texts.iter().enumerate() {
         let pw = part_weight(entry.doc.kind, text.part);
+        let matched = matched_bigrams(text, view);
+        if matched.is_empty() && !view.has_unigram_forms {
+            continue;
+        }
         let mut covered = 0.0;
         for (ci, concept) in concepts.iter().enumerate() {
             let m = concept
                 .forms
                 .iter()
-                .map(|f| f.weight * form_match(f, text, stats))
+                .zip(&view.idf[ci])
+                .map(|(f, idf)| f.weight * form_match(f, idf, text, &matched))
                 .fold(0.0, f32::max);
             covered += concept.weight * m;
             doc_best[ci] = doc_best[ci].max(pw * m);
         }
-        if matches!(text.part, Part::Name | Part::Alias) {
+        if covered > 0.0 && matches!(text.part, Part::Name | Part::Alias) {
             let cov = covered / view.total_weight;
-            let precision = precision(text, view, stats);
+            let precision = precision(text, view, stats, &matched);
             let sim = pw * cov * (0.6 + 0.4 * precision);
             if sim > name_sim {
                 name_sim = sim;
@@ -159,7 +205,7 @@ pub(crate) fn score(entry: &Entry, view: &QueryView<'_>, stats: &Stats, bm25: f3
 }
 
 /// The idf-weighted share of a text's bigrams that the query mentions.
-fn precision(text: &Text, view: &QueryView<'_>, stats: &Stats) -> f32 {
+fn precision(text: &Text, view: &QueryView<'_>, stats: &Stats, matched: &[u64]) -> f32 {
     if text.bigrams.is_empty() {
         return if text.chars.iter().any(|c| view.singles.contains(c)) {
             1.0
@@ -172,7 +218,7 @@ fn precision(text: &Text, view: &QueryView<'_>, stats: &Stats) -> f32 {
     for b in &text.bigrams {
         let idf = stats.idf(*b);
         all += idf;
-        if view.bigrams.contains(b) {
+        if matched.binary_search(b).is_ok() {
             hit += idf;
         }
     }
