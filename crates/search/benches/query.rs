@@ -185,6 +185,25 @@ fn rebuild(c: &mut Criterion) {
         b.iter(|| black_box(index.replace_all(docs.clone(), &|_| {}).ok()))
     });
     group.finish();
+    index
+        .replace_all(docs, &|_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut group = c.benchmark_group("upsert");
+    group.sample_size(10);
+    let mut n = 0u32;
+    group.bench_function(format!("one article into {} documents", index.len()), |b| {
+        b.iter(|| {
+            n += 1;
+            let mut doc = SearchDocument::new(
+                DocKind::Article,
+                "BENCH-1",
+                format!("离岛免税政策解读第{n}版"),
+            );
+            doc.body = "离岛旅客每年每人免税购物额度为10万元。".into();
+            black_box(index.upsert(vec![doc]).ok())
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, latency, rebuild);

@@ -2,7 +2,6 @@
 //! query pipeline reads (bigram document frequencies, the vocabulary of names and aliases with its
 //! pinyin, homophones, the suggestion list). Rebuilt from the stored documents after each change.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis::jieba;
@@ -73,6 +72,9 @@ pub(crate) struct Entry {
     pub uid: u64,
     pub doc: SearchDocument,
     pub texts: Vec<Text>,
+    /// Vocabulary words (2+ characters) of the name, aliases and keywords: whole Han runs and
+    /// their search-mode sub-words, computed once per document.
+    pub words: Vec<String>,
 }
 
 const BODY_TEXT_LIMIT: usize = 600;
@@ -90,7 +92,29 @@ impl Entry {
             let body: String = doc.body.chars().take(BODY_TEXT_LIMIT).collect();
             texts.push(Text::new(Part::Body, 0, &body));
         }
-        Entry { uid, doc, texts }
+        let mut words = Vec::new();
+        for text in texts.iter().filter(|t| t.part != Part::Body) {
+            let folded: String = text.chars.iter().collect();
+            for (kind, run, _) in runs(&folded) {
+                if kind != RunKind::Han {
+                    continue;
+                }
+                if run.chars().count() >= 2 {
+                    words.push(run.to_string());
+                }
+                for t in jieba().cut_for_search(run, true) {
+                    if t.word.chars().count() >= 2 && t.word != run {
+                        words.push(t.word.to_string());
+                    }
+                }
+            }
+        }
+        Entry {
+            uid,
+            doc,
+            texts,
+            words,
+        }
     }
 
     pub fn raw_text(&self, text: &Text) -> &str {
@@ -124,49 +148,36 @@ pub(crate) struct Stats {
     /// The idf of a bigram no document has.
     pub unknown_idf: f32,
     /// Words of two or more characters of names, aliases and keywords, with their counts.
-    pub vocab: HashMap<String, u32>,
+    pub vocab: IntMap<String, u32>,
     /// Full pinyin → vocabulary words.
-    pub by_pinyin: HashMap<String, Vec<String>>,
+    pub by_pinyin: IntMap<String, Vec<String>>,
     /// Pinyin initials → vocabulary words.
-    pub by_initials: HashMap<String, Vec<String>>,
+    pub by_initials: IntMap<String, Vec<String>>,
     /// Toneless syllable → characters of the corpus read that way.
-    pub homophones: HashMap<String, Vec<char>>,
+    pub homophones: IntMap<String, Vec<char>>,
     /// Sorted by `folded`.
     pub suggestions: Vec<Suggestion>,
     /// For each character, the characters that follow it in some known bigram (sorted).
-    pub next: HashMap<char, Vec<char>>,
+    pub next: IntMap<char, Vec<char>>,
     /// For each character, the characters that precede it in some known bigram (sorted).
-    pub prev: HashMap<char, Vec<char>>,
+    pub prev: IntMap<char, Vec<char>>,
 }
 
 impl Stats {
     pub fn build<'a>(entries: impl Iterator<Item = &'a Arc<Entry>>) -> Self {
         let mut stats = Stats::default();
-        let mut chars: HashSet<char> = HashSet::new();
-        let mut seen_suggestion: HashMap<String, usize> = HashMap::new();
+        let mut chars: IntSet<char> = IntSet::default();
+        let mut seen_suggestion: IntMap<String, usize> = IntMap::default();
         for entry in entries {
             stats.docs += 1;
             let mut doc_bigrams: IntSet<u64> = IntSet::default();
             for text in entry.texts.iter().filter(|t| t.part != Part::Body) {
                 doc_bigrams.extend(text.bigrams.iter().copied());
                 chars.extend(text.chars.iter().copied().filter(|c| is_han(*c)));
-                let folded: String = text.chars.iter().collect();
-                for (kind, run, _) in runs(&folded) {
-                    if kind != RunKind::Han {
-                        continue;
-                    }
-                    if run.chars().count() >= 2 {
-                        *stats.vocab.entry(run.to_string()).or_default() += 1;
-                    }
-                    for t in jieba().cut_for_search(run, true) {
-                        if t.word.chars().count() >= 2 && t.word != run {
-                            *stats.vocab.entry(t.word.to_string()).or_default() += 1;
-                        }
-                    }
-                }
                 let suggestible =
                     entry.doc.kind != DocKind::Faq && matches!(text.part, Part::Name | Part::Alias);
                 if suggestible {
+                    let folded: String = text.chars.iter().collect();
                     let display = entry.raw_text(text).to_string();
                     let weight = entry.doc.boost
                         * if text.part == Part::Name { 1.0 } else { 0.9 }
@@ -197,6 +208,14 @@ impl Stats {
             }
             for b in doc_bigrams {
                 *stats.bigram_df.entry(b).or_default() += 1;
+            }
+            for word in &entry.words {
+                match stats.vocab.get_mut(word) {
+                    Some(n) => *n += 1,
+                    None => {
+                        stats.vocab.insert(word.clone(), 1);
+                    }
+                }
             }
         }
         for word in stats.vocab.keys() {

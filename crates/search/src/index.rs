@@ -648,7 +648,9 @@ impl SearchIndex {
             scored.push((Arc::clone(entry), s));
         }
         let hits = self.assemble(&state, scored, &view, options, limit);
-        let best = hits.first().map(|h| h.1.name_sim.max(h.1.coverage));
+        let best = hits
+            .first()
+            .map(|h| view.of_known(h.1.name_sim.max(h.1.coverage)));
         let weak = best.is_none_or(|b| b < WEAK_BELOW);
         let did_you_mean = plan.rewrite.clone().or_else(|| {
             // A weak match that still shares a good part of the query is worth offering.

@@ -371,27 +371,25 @@ fn concept_weight(form: &Form, stats: &Stats) -> f32 {
 /// Latin letters: a literal word, pinyin of vocabulary words, or initials.
 fn latin_concept(letters: &str, stats: &Stats) -> (Concept, Option<String>) {
     let mut forms = vec![Form::new(letters, 1.0, Origin::Query)];
-    let mut words_found: Option<String> = None;
+    let mut found: Vec<String> = Vec::new();
     if letters.chars().all(|c| c.is_ascii_lowercase()) {
         if let Some(syllables) = py::split_syllables(letters) {
             if syllables.len() >= 2 {
                 forms.push(Form::new(letters, 0.5, Origin::PinyinLetters));
-                if let Some(words) = pinyin_to_words(&syllables, stats) {
-                    for (i, w) in words.iter().enumerate() {
-                        forms.push(Form::new(w, if i == 0 { 0.9 } else { 0.6 }, Origin::Pinyin));
-                    }
-                    words_found = words.first().cloned();
-                }
+                found = pinyin_to_words(&syllables, stats)
+                    .unwrap_or_else(|| name_prefixes(stats, syllables.len(), letters, false));
             }
-        } else if py::looks_like_initials(letters)
-            && let Some(list) = stats.by_initials.get(letters)
-        {
-            for (i, w) in list.iter().take(3).enumerate() {
-                forms.push(Form::new(w, if i == 0 { 0.7 } else { 0.5 }, Origin::Pinyin));
-            }
-            words_found = list.first().cloned();
+        } else if py::looks_like_initials(letters) {
+            found = match stats.by_initials.get(letters) {
+                Some(list) => list.iter().take(3).cloned().collect(),
+                None => name_prefixes(stats, letters.len(), letters, true),
+            };
         }
     }
+    for (i, w) in found.iter().enumerate() {
+        forms.push(Form::new(w, if i == 0 { 0.9 } else { 0.6 }, Origin::Pinyin));
+    }
+    let words_found = found.first().cloned();
     let weight = if forms.len() > 1 {
         forms
             .iter()
@@ -403,6 +401,47 @@ fn latin_concept(letters: &str, stats: &Stats) -> (Concept, Option<String>) {
         2.0
     };
     (Concept { forms, weight }, words_found)
+}
+
+/// The first `n` characters of the names and aliases whose pinyin (or initials) starts with the
+/// letters: "shbzk" → 社会保障卡. Up to three, most common first.
+fn name_prefixes(stats: &Stats, n: usize, letters: &str, initials: bool) -> Vec<String> {
+    let mut counts: Vec<(String, f32)> = Vec::new();
+    for s in &stats.suggestions {
+        let key = if initials { &s.initials } else { &s.pinyin };
+        if !key.starts_with(letters) {
+            continue;
+        }
+        let han: Vec<char> = s
+            .folded
+            .chars()
+            .filter(|c| crate::text::is_han(*c))
+            .collect();
+        if han.len() < n {
+            continue;
+        }
+        let prefix: String = han[..n].iter().collect();
+        // The letters must spell exactly these characters (not run into the next syllable).
+        let spelled = match py::syllables(&prefix) {
+            Some(syl) if initials => {
+                syl.iter()
+                    .filter_map(|p| p.chars().next())
+                    .collect::<String>()
+                    == letters
+            }
+            Some(syl) => syl.concat() == letters,
+            None => false,
+        };
+        if !spelled {
+            continue;
+        }
+        match counts.iter_mut().find(|(p, _)| *p == prefix) {
+            Some((_, w)) => *w += s.weight,
+            None => counts.push((prefix, s.weight)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts.into_iter().take(3).map(|(p, _)| p).collect()
 }
 
 /// Syllables → the vocabulary words they spell: the whole sequence if it is one word, else a

@@ -25,6 +25,9 @@ pub(crate) struct QueryView<'a> {
     /// idf of each bigram of each form: `[concept][form][bigram]`.
     idf: Vec<Vec<Vec<f32>>>,
     total_weight: f32,
+    /// The weight of the concepts the corpus knows at all (a place name or a word no document
+    /// has cannot be matched by any, and must not make good results look weak).
+    known_weight: f32,
 }
 
 impl<'a> QueryView<'a> {
@@ -59,6 +62,17 @@ impl<'a> QueryView<'a> {
                     .collect()
             })
             .collect();
+        let known_weight = plan
+            .concepts
+            .iter()
+            .filter(|c| {
+                c.forms.iter().any(|f| {
+                    f.bigrams.is_empty()
+                        || f.bigrams.iter().any(|b| stats.bigram_df.contains_key(b))
+                })
+            })
+            .map(|c| c.weight)
+            .sum::<f32>();
         let total_weight = plan
             .concepts
             .iter()
@@ -77,6 +91,16 @@ impl<'a> QueryView<'a> {
             latin,
             idf,
             total_weight,
+            known_weight,
+        }
+    }
+
+    /// A share of the whole query expressed as a share of what the corpus can match at all.
+    pub fn of_known(&self, share: f32) -> f32 {
+        if self.known_weight <= 0.0 {
+            0.0
+        } else {
+            share * self.total_weight / self.known_weight
         }
     }
 }

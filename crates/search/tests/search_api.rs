@@ -125,6 +125,12 @@ fn pinyin_and_initials_find_words() {
             .any(|n| n.starts_with("社会保障卡") || n.contains("社会保障卡"))
     );
     assert!(top3("sbk").iter().any(|n| n.contains("社会保障卡")));
+    // Initials or pinyin of the start of a name that is no word of its own.
+    assert!(top3("shbzk").iter().any(|n| n.contains("社会保障卡")));
+    assert_eq!(
+        shared().did_you_mean("shbzk", &SynonymSet::default_set()),
+        Some("社会保障卡".to_string())
+    );
     assert_eq!(
         shared().did_you_mean("shebaoka", &SynonymSet::default_set()),
         Some("社保卡".to_string())
@@ -394,4 +400,17 @@ fn synonym_sets_serialise_and_report_versions() {
             .is_some_and(|e| e.contains(&"老人卡".to_string()))
     );
     assert!(rules.get("食品经营许可").is_none(), "=> is one-way");
+}
+
+#[test]
+fn a_place_name_does_not_make_results_weak() {
+    let r = shared()
+        .search(
+            "海口社保卡补办",
+            &SearchOptions::default(),
+            &SynonymSet::default_set(),
+        )
+        .expect("search");
+    assert_eq!(r.hits[0].name, "社会保障卡补领、换领、换发");
+    assert!(!r.weak);
 }
