@@ -34,6 +34,13 @@ pub struct Principal {
     pub roles: Vec<Role>,
     pub department_id: Option<i64>,
     pub region_code: Option<String>,
+    /// Persons and legal representatives: the real name.
+    pub real_name: Option<String>,
+    /// Persons: the resident ID number (公民身份号码).
+    pub id_number: Option<String>,
+    /// Companies: the unified social credit code.
+    pub credit_code: Option<String>,
+    pub phone: Option<String>,
 }
 
 impl Principal {
@@ -67,7 +74,7 @@ impl Principal {
         }
     }
 
-    fn from_row(row: AccountRow) -> AppResult<Self> {
+    pub(crate) fn from_row(row: AccountRow) -> AppResult<Self> {
         let kind = AccountKind::parse(&row.kind)
             .ok_or_else(|| AppError::internal(format!("账号 {} 的类型无效", row.id)))?;
         let roles = row
@@ -84,6 +91,10 @@ impl Principal {
             roles,
             department_id: row.department_id,
             region_code: row.region_code,
+            real_name: row.real_name.or(row.legal_representative),
+            id_number: row.id_number,
+            credit_code: row.credit_code,
+            phone: row.phone,
         })
     }
 }
@@ -165,6 +176,7 @@ impl App {
                 department_id: staff.department_id,
                 region_code: staff.region_code.as_deref(),
                 roles: &roles,
+                ..Default::default()
             },
             self.clock.now(),
         )

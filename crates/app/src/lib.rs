@@ -6,10 +6,13 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 mod clock;
 pub mod error;
 pub mod events;
+pub mod files;
+pub mod identity;
 pub mod regions;
 pub mod seed;
 pub mod zero_trip;
@@ -31,6 +34,8 @@ pub struct App {
     pub clock: Clock,
     /// Where uploaded and generated files live (a local directory by default).
     pub files_dir: PathBuf,
+    /// The object store over `files_dir` (S3-compatible in production).
+    pub(crate) files: Arc<dyn object_store::ObjectStore>,
     calendar: Arc<RwLock<Arc<WorkingDayCalendar>>>,
     regions: &'static DivisionTree,
 }
@@ -39,14 +44,17 @@ impl App {
     /// Opens the platform on a migrated database: loads reference data on first start and the
     /// working-day calendar as stored.
     pub async fn open(db: Db, files_dir: PathBuf, clock: Clock) -> AppResult<App> {
+        let files = files::local_store(&files_dir)?;
         let app = App {
             db,
             clock,
+            files,
             files_dir,
             calendar: Arc::new(RwLock::new(Arc::new(WorkingDayCalendar::official()))),
             regions: DivisionTree::hainan(),
         };
         seed::ensure_reference_data(&app).await?;
+        app.ensure_default_workflows().await?;
         app.reload_calendar().await?;
         Ok(app)
     }

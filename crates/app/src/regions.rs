@@ -97,3 +97,14 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The full name of a division code (the code itself when unknown).
+    pub fn region_name(&self, code: &str) -> String {
+        let tree = self.regions();
+        match tree.find(code) {
+            Some(division) => tree.full_name(&division.code),
+            None => code.to_owned(),
+        }
+    }
+}

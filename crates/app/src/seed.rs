@@ -35,10 +35,161 @@ pub const DEMO_PASSWORD: &str = "zerotrip2026";
 /// A demo account as `zerotrip demo` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoAccount {
-    pub username: &'static str,
-    pub display_name: &'static str,
-    pub role: Role,
+    pub username: String,
+    pub display_name: String,
+    /// What the account is for: a staff role, 自然人 or 法人.
+    pub role_label: String,
     pub scope: String,
+}
+
+/// Who the demo accounts are.
+enum DemoIdentity {
+    Staff {
+        role: Role,
+        region: &'static str,
+        department_kind: Option<&'static str>,
+    },
+    Person {
+        real_name: &'static str,
+        id_number: &'static str,
+        phone: &'static str,
+    },
+    Company {
+        name: &'static str,
+        credit_code: &'static str,
+        representative: &'static str,
+        phone: &'static str,
+    },
+}
+
+struct DemoSpec {
+    username: &'static str,
+    display_name: &'static str,
+    identity: DemoIdentity,
+}
+
+/// The demo's people: administrators, the staff of one county-level unit (海口市龙华区) who
+/// handle cases of its public security and market regulation departments, its comprehensive
+/// window, and applicants. ID numbers and credit codes are made up but pass their checksums.
+fn demo_specs() -> Vec<DemoSpec> {
+    use DemoIdentity::*;
+    let staff = |username, display_name, role, region, department_kind| DemoSpec {
+        username,
+        display_name,
+        identity: Staff {
+            role,
+            region,
+            department_kind,
+        },
+    };
+    vec![
+        staff(
+            "admin",
+            "省级事项管理员",
+            Role::ProvinceAdmin,
+            "460000",
+            None,
+        ),
+        staff("auditor", "审计员", Role::Auditor, "460000", None),
+        staff(
+            "longhua",
+            "龙华区事项管理员",
+            Role::RegionAdmin,
+            "460106",
+            None,
+        ),
+        staff(
+            "lh_window",
+            "龙华区综合窗口",
+            Role::WindowClerk,
+            "460106",
+            None,
+        ),
+        staff(
+            "lh_clerk",
+            "龙华公安受理员",
+            Role::WindowClerk,
+            "460106",
+            Some("公安机关"),
+        ),
+        staff(
+            "lh_reviewer",
+            "龙华公安审核员",
+            Role::Reviewer,
+            "460106",
+            Some("公安机关"),
+        ),
+        staff(
+            "lh_approver",
+            "龙华公安审批员",
+            Role::Approver,
+            "460106",
+            Some("公安机关"),
+        ),
+        staff(
+            "lh_dept_admin",
+            "龙华公安部门管理员",
+            Role::DepartmentAdmin,
+            "460106",
+            Some("公安机关"),
+        ),
+        staff(
+            "sj_clerk",
+            "龙华市场监管受理员",
+            Role::WindowClerk,
+            "460106",
+            Some("市场监督管理部门"),
+        ),
+        staff(
+            "sj_reviewer",
+            "龙华市场监管审核员",
+            Role::Reviewer,
+            "460106",
+            Some("市场监督管理部门"),
+        ),
+        staff(
+            "sj_approver",
+            "龙华市场监管审批员",
+            Role::Approver,
+            "460106",
+            Some("市场监督管理部门"),
+        ),
+        staff(
+            "xy_clerk",
+            "秀英公安受理员",
+            Role::WindowClerk,
+            "460105",
+            Some("公安机关"),
+        ),
+        DemoSpec {
+            username: "460106199001011239",
+            display_name: "王*",
+            identity: Person {
+                real_name: "王小明",
+                id_number: "460106199001011239",
+                phone: "13800138000",
+            },
+        },
+        DemoSpec {
+            username: "460105198512120022",
+            display_name: "李*",
+            identity: Person {
+                real_name: "李红",
+                id_number: "460105198512120022",
+                phone: "13900139000",
+            },
+        },
+        DemoSpec {
+            username: "91460100MA5TQ7B2X8",
+            display_name: "海南椰风餐饮有限公司",
+            identity: Company {
+                name: "海南椰风餐饮有限公司",
+                credit_code: "91460100MA5TQ7B2X8",
+                representative: "陈海",
+                phone: "13700137000",
+            },
+        },
+    ]
 }
 
 /// Loads divisions, villages and the holiday calendar if this database has none yet.
@@ -92,6 +243,8 @@ pub async fn demo_loaded(app: &App) -> AppResult<bool> {
 pub async fn load_demo(app: &App) -> AppResult<Vec<DemoAccount>> {
     let accounts = demo_accounts(app);
     if demo_loaded(app).await? {
+        // Older demo databases gain the accounts added since.
+        create_demo_accounts(app).await?;
         return Ok(accounts);
     }
     let licence_types: Vec<LicenceType> = parse_embedded("licence-types.json", DEMO_LICENCE_TYPES)?;
@@ -145,7 +298,7 @@ pub async fn load_demo(app: &App) -> AppResult<Vec<DemoAccount>> {
 
     app.publish_zero_trip_as(SYSTEM_ACTOR, "首期零跑动清单（演示数据）")
         .await?;
-    create_demo_accounts(app, &accounts).await?;
+    create_demo_accounts(app).await?;
 
     let mut tx = app.db.begin().await?;
     settings::set(&mut tx, DEMO_KEY, DEMO_VERSION).await?;
@@ -154,49 +307,107 @@ pub async fn load_demo(app: &App) -> AppResult<Vec<DemoAccount>> {
 }
 
 fn demo_accounts(app: &App) -> Vec<DemoAccount> {
-    let tree = app.regions();
-    let province = tree.full_name(&tree.province().code);
-    let longhua = tree
-        .find("460106")
-        .map(|d| tree.full_name(&d.code))
-        .unwrap_or_default();
-    vec![
-        DemoAccount {
-            username: "admin",
-            display_name: "省级事项管理员",
-            role: Role::ProvinceAdmin,
-            scope: province.clone(),
-        },
-        DemoAccount {
-            username: "auditor",
-            display_name: "审计员",
-            role: Role::Auditor,
-            scope: province,
-        },
-        DemoAccount {
-            username: "longhua",
-            display_name: "龙华区事项管理员",
-            role: Role::RegionAdmin,
-            scope: longhua,
-        },
-    ]
+    demo_specs()
+        .into_iter()
+        .map(|spec| {
+            let (role_label, scope) = match &spec.identity {
+                DemoIdentity::Staff {
+                    role,
+                    region,
+                    department_kind,
+                } => {
+                    let place = app.region_name(region);
+                    let scope = match department_kind {
+                        Some(kind) => format!("{place}·{kind}"),
+                        None => place,
+                    };
+                    (role.label().to_owned(), scope)
+                }
+                DemoIdentity::Person { .. } => {
+                    ("自然人（申请人）".to_owned(), "以身份证号码登录".to_owned())
+                }
+                DemoIdentity::Company { .. } => (
+                    "法人（申请人）".to_owned(),
+                    "以统一社会信用代码登录".to_owned(),
+                ),
+            };
+            DemoAccount {
+                username: spec.username.to_owned(),
+                display_name: spec.display_name.to_owned(),
+                role_label,
+                scope,
+            }
+        })
+        .collect()
 }
 
-async fn create_demo_accounts(app: &App, accounts: &[DemoAccount]) -> AppResult<()> {
-    for account in accounts {
-        let region_code = match account.role {
-            Role::RegionAdmin => Some("460106".to_owned()),
-            _ => Some(app.regions().province().code.to_string()),
-        };
-        app.create_staff(NewStaff {
-            username: account.username.to_owned(),
-            display_name: account.display_name.to_owned(),
-            password: DEMO_PASSWORD.to_owned(),
-            department_id: None,
-            region_code,
-            roles: vec![account.role],
-        })
-        .await?;
+/// Creates every demo account that does not exist yet (so older demo databases gain new ones).
+async fn create_demo_accounts(app: &App) -> AppResult<()> {
+    let departments = zerotrip_store::departments::all_departments(&app.db).await?;
+    for spec in demo_specs() {
+        if zerotrip_store::accounts::account_by_username(&app.db, spec.username)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        match spec.identity {
+            DemoIdentity::Staff {
+                role,
+                region,
+                department_kind,
+            } => {
+                let department_id = match department_kind {
+                    Some(kind) => Some(
+                        departments
+                            .iter()
+                            .find(|d| d.kind == kind && d.region_code == region)
+                            .map(|d| d.id)
+                            .ok_or_else(|| {
+                                AppError::internal(format!("演示数据缺少 {region} 的{kind}"))
+                            })?,
+                    ),
+                    None => None,
+                };
+                app.create_staff(NewStaff {
+                    username: spec.username.to_owned(),
+                    display_name: spec.display_name.to_owned(),
+                    password: DEMO_PASSWORD.to_owned(),
+                    department_id,
+                    region_code: Some(region.to_owned()),
+                    roles: vec![role],
+                })
+                .await?;
+            }
+            DemoIdentity::Person {
+                real_name,
+                id_number,
+                phone,
+            } => {
+                app.register_person(crate::identity::PersonSignUp {
+                    real_name: real_name.to_owned(),
+                    id_number: id_number.to_owned(),
+                    phone: phone.to_owned(),
+                    password: DEMO_PASSWORD.to_owned(),
+                })
+                .await?;
+            }
+            DemoIdentity::Company {
+                name,
+                credit_code,
+                representative,
+                phone,
+            } => {
+                app.register_company(crate::identity::CompanySignUp {
+                    company_name: name.to_owned(),
+                    credit_code: credit_code.to_owned(),
+                    legal_representative: representative.to_owned(),
+                    phone: phone.to_owned(),
+                    password: DEMO_PASSWORD.to_owned(),
+                })
+                .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -57,10 +57,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         for account in &accounts {
             println!(
                 "  {:<10} {}（{}，{}）",
-                account.username,
-                account.display_name,
-                account.role.label(),
-                account.scope
+                account.username, account.display_name, account.role_label, account.scope
             );
         }
     })

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod departments;
 pub mod ids;

@@ -734,3 +734,23 @@ pub async fn delete_implementation(tx: &mut Tx, code: &str) -> Result<(), StoreE
         .await?;
     Ok(())
 }
+
+/// (region code, region name) of every implementation of an item, for region pickers.
+pub async fn implementing_regions(
+    db: &Db,
+    item_code: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    db.fetch_all(
+        sql("SELECT m.region_code, r.full_name FROM implementations m JOIN divisions r ON r.code = m.region_code \
+             WHERE m.item_code = $1 ORDER BY m.region_code")
+        .bind(item_code),
+    )
+    .await
+}
+
+pub async fn count_implementations_of_item(db: &Db, item_code: &str) -> Result<i64, StoreError> {
+    let (count,): (i64,) = db
+        .fetch_one(sql("SELECT COUNT(*) FROM implementations WHERE item_code = $1").bind(item_code))
+        .await?;
+    Ok(count)
+}

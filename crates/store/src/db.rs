@@ -462,11 +462,26 @@ impl Conditions {
         Self::default()
     }
 
-    /// Adds `fragment` (literal SQL with exactly one `?`) bound to `arg`.
+    /// Adds `fragment` (literal SQL whose every `?` stands for the one argument) bound to `arg`.
     pub fn add(&mut self, fragment: &'static str, arg: impl Into<Arg>) {
         self.args.push(arg.into());
         let placeholder = format!("${}", self.args.len());
-        self.clauses.push(fragment.replacen('?', &placeholder, 1));
+        self.clauses.push(fragment.replace('?', &placeholder));
+    }
+
+    /// Adds `fragment` bound to `arg`, joined to the previous clause with a space instead of AND
+    /// when `continues` (for OR groups spelled across fragments).
+    pub fn add_joined(&mut self, fragment: &'static str, arg: impl Into<Arg>, continues: bool) {
+        self.args.push(arg.into());
+        let placeholder = format!("${}", self.args.len());
+        let clause = fragment.replace('?', &placeholder);
+        match self.clauses.last_mut() {
+            Some(last) if continues => {
+                last.push(' ');
+                last.push_str(&clause);
+            }
+            _ => self.clauses.push(clause),
+        }
     }
 
     /// Adds a fragment without arguments.

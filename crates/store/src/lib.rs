@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 mod batch;
+pub mod cases;
 pub mod catalog;
 pub mod db;
 pub mod departments;

@@ -280,7 +280,9 @@ impl App {
                 name: bundle.name,
             })
             .collect();
-        let implementation_count = store::implementations_of_item(&self.db, &code).await?.len();
+        let implementation_count =
+            usize::try_from(store::count_implementations_of_item(&self.db, &code).await?)
+                .unwrap_or(0);
         let exempt_materials = item
             .exempt_materials()
             .map(|(material, why)| ExemptMaterial {
@@ -303,17 +305,18 @@ impl App {
     /// the item is not implemented, the guide shows the standard and the region picker.
     pub async fn item_guide(&self, code: &str, region: Option<&str>) -> AppResult<ItemGuide> {
         let detail = self.item_detail(code).await?;
-        let implementations =
-            store::implementations_of_item(&self.db, detail.item.code.as_str()).await?;
+        let item_code = detail.item.code.as_str();
+        let regions = store::implementing_regions(&self.db, item_code).await?;
         let chosen = match region.map(str::trim).filter(|r| !r.is_empty()) {
             Some(region) => {
                 let code = DivisionCode::parse(region)
                     .map_err(|error| AppError::field("region", error))?;
-                self.implementation_serving(&implementations, &code)
+                self.implementation_serving(item_code, &regions, &code)
+                    .await?
             }
             None => None,
         };
-        let implementation = chosen.map(summarise_implementation).transpose()?;
+        let implementation = chosen.as_ref().map(summarise_implementation).transpose()?;
         let effective = match &implementation {
             Some(found) => effective_item(&detail.item, &found.overrides),
             None => detail.item.clone(),
@@ -322,10 +325,6 @@ impl App {
             self.calendar()
                 .add_working_days(self.clock.today_in_china(), days)
         });
-        let regions = implementations
-            .iter()
-            .map(|m| (m.region_code.clone(), m.region_name.clone()))
-            .collect();
         Ok(ItemGuide {
             detail,
             effective,
@@ -337,11 +336,12 @@ impl App {
 
     /// The implementation that serves someone in `region`: the region's own, else the nearest
     /// enclosing region's (county-level unit, city, province).
-    fn implementation_serving<'a>(
+    pub(crate) async fn implementation_serving(
         &self,
-        implementations: &'a [ImplementationView],
+        item_code: &str,
+        regions: &[(String, String)],
         region: &DivisionCode,
-    ) -> Option<&'a ImplementationView> {
+    ) -> AppResult<Option<ImplementationView>> {
         let tree = self.regions();
         let mut candidates = vec![region.to_string()];
         candidates.extend(
@@ -349,9 +349,13 @@ impl App {
                 .into_iter()
                 .map(|ancestor| ancestor.code.to_string()),
         );
-        candidates
+        let Some(serving) = candidates
             .iter()
-            .find_map(|code| implementations.iter().find(|m| &m.region_code == code))
+            .find(|code| regions.iter().any(|(r, _)| r == *code))
+        else {
+            return Ok(None);
+        };
+        Ok(store::implementation_for(&self.db, item_code, serving).await?)
     }
 
     /// Bundles (一件事) as stored.

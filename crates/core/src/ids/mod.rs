@@ -49,6 +49,7 @@ macro_rules! impl_code_string {
 mod credit_code;
 mod division_code;
 mod item_codes;
+mod mobile;
 mod resident_id;
 
 pub use credit_code::{CreditCode, CreditCodeError, CreditCodeWarning, credit_code_check_char};
@@ -57,4 +58,5 @@ pub use item_codes::{
     BasicCode, BasicCodeError, ExerciseLevel, ExerciseLevelError, ImplementationCode,
     ImplementationCodeError,
 };
+pub use mobile::{MobileNumber, MobileNumberError};
 pub use resident_id::{Gender, GenderError, ResidentId, ResidentIdError, resident_id_check_char};
