@@ -193,7 +193,7 @@ const WEAK_BELOW: f32 = 0.45;
 const OFFER_ABOVE: f32 = 0.25;
 
 /// How many BM25 candidates are re-ranked.
-const CANDIDATES: usize = 100;
+const CANDIDATES: usize = 80;
 
 struct State {
     entries: IntMap<u64, Arc<Entry>>,
