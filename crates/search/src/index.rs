@@ -74,6 +74,13 @@ impl fmt::Debug for SearchOptions {
     }
 }
 
+impl SearchResults {
+    /// `took` in milliseconds, as the search API reports it.
+    pub fn took_ms(&self) -> f64 {
+        self.took.as_secs_f64() * 1000.0
+    }
+}
+
 impl SearchOptions {
     pub fn with_limit(limit: usize) -> Self {
         SearchOptions {
@@ -679,6 +686,8 @@ impl SearchIndex {
             options.filter.as_ref().is_none_or(|f| f(kind, code))
         };
         let kind_shown = |kind: DocKind| options.kinds.as_ref().is_none_or(|k| k.contains(&kind));
+        // FAQs are hits of their own when asked for, or when their items are not shown.
+        let separate_faqs = options.faqs == FaqMode::Separate || !kind_shown(DocKind::Item);
         // Best score per shown document, and the FAQ that lifted an item.
         let mut best: IntMap<u64, Ranked> = IntMap::default();
         let mut faqs: Vec<(Arc<Entry>, Scored)> = Vec::new();
@@ -706,7 +715,7 @@ impl SearchIndex {
                         slot.2 = Some(Arc::clone(&entry));
                     }
                 }
-                if options.faqs == FaqMode::Separate {
+                if separate_faqs {
                     faqs.push((entry, s));
                 }
                 continue;
@@ -723,7 +732,7 @@ impl SearchIndex {
             }
         }
         let mut ranked: Vec<Ranked> = best.into_values().collect();
-        if options.faqs == FaqMode::Separate && kind_shown(DocKind::Faq) {
+        if separate_faqs && kind_shown(DocKind::Faq) {
             for (faq, s) in faqs {
                 let parent_ok = faq
                     .doc

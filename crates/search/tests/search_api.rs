@@ -191,6 +191,12 @@ fn faqs_lift_their_item_or_stand_beside_it() {
         separate.hits
     );
     let faq_hit = &separate.hits[faq.unwrap_or(0)];
+    let only_faqs = index
+        .search(q, &SearchOptions::default().kinds(&[DocKind::Faq]), &set)
+        .expect("search");
+    assert!(!only_faqs.hits.is_empty());
+    assert!(only_faqs.hits.iter().all(|h| h.kind == DocKind::Faq));
+    assert!(only_faqs.took_ms() >= 0.0);
     assert!(faq_hit.code.contains("#faq-"));
     assert!(faq_hit.parent.is_some());
 }
