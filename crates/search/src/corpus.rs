@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::analysis::jieba;
 use crate::document::{DocKind, SearchDocument};
 use crate::py;
-use crate::text::{IntMap, IntSet, RunKind, is_han, normalize, pack, runs};
+use crate::text::{IntMap, RunKind, is_han, normalize, pack, runs};
 
 /// Which part of a document a text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,12 @@ pub(crate) struct Entry {
     /// Vocabulary words (2+ characters) of the name, aliases and keywords: whole Han runs and
     /// their search-mode sub-words, computed once per document.
     pub words: Vec<String>,
+    /// The distinct bigrams of the name, aliases and keywords, sorted.
+    pub bigrams: Vec<u64>,
+    /// The distinct Han characters of the name, aliases and keywords, sorted.
+    pub han: Vec<char>,
+    /// The name and aliases as suggestions (none for FAQs).
+    pub suggestions: Vec<Suggestion>,
 }
 
 const BODY_TEXT_LIMIT: usize = 600;
@@ -109,11 +115,48 @@ impl Entry {
                 }
             }
         }
+        let strong = || texts.iter().filter(|t| t.part != Part::Body);
+        let mut bigrams: Vec<u64> = strong().flat_map(|t| t.bigrams.iter().copied()).collect();
+        bigrams.sort_unstable();
+        bigrams.dedup();
+        let mut han: Vec<char> = strong()
+            .flat_map(|t| t.chars.iter().copied())
+            .filter(|c| is_han(*c))
+            .collect();
+        han.sort_unstable();
+        han.dedup();
+        let mut suggestions = Vec::new();
+        if doc.kind != DocKind::Faq {
+            for text in texts
+                .iter()
+                .filter(|t| matches!(t.part, Part::Name | Part::Alias))
+            {
+                let folded: String = text.chars.iter().collect();
+                let raw = match text.part {
+                    Part::Name => doc.name.as_str(),
+                    _ => doc.aliases.get(text.index).map_or("", String::as_str),
+                };
+                let weight = doc.boost
+                    * if text.part == Part::Name { 1.0 } else { 0.9 }
+                    * if doc.kind == DocKind::Item { 1.0 } else { 0.95 };
+                let han: String = folded.chars().filter(|c| is_han(*c)).collect();
+                suggestions.push(Suggestion {
+                    pinyin: py::full(&han).unwrap_or_default(),
+                    initials: py::initials(&han).unwrap_or_default(),
+                    folded,
+                    display: raw.to_string(),
+                    weight,
+                });
+            }
+        }
         Entry {
             uid,
             doc,
             texts,
             words,
+            bigrams,
+            han,
+            suggestions,
         }
     }
 
@@ -137,22 +180,106 @@ pub(crate) struct Suggestion {
     pub weight: f32,
 }
 
-/// Corpus statistics for the query pipeline.
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
+/// What the statistics count, updated document by document.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Counts {
     pub docs: usize,
     /// In how many documents' names, aliases and keywords a bigram occurs.
     pub bigram_df: IntMap<u64, u32>,
+    /// Words of two or more characters of names, aliases and keywords, with their counts.
+    pub vocab: IntMap<String, u32>,
+    /// Full pinyin → vocabulary words (unordered; see [`Stats::words_by_pinyin`]).
+    pub by_pinyin: IntMap<String, Vec<String>>,
+    /// Pinyin initials → vocabulary words (unordered).
+    pub by_initials: IntMap<String, Vec<String>>,
+    /// Han characters of names, aliases and keywords, with the number of documents.
+    pub chars: IntMap<char, u32>,
+}
+
+impl Counts {
+    pub fn add(&mut self, entry: &Entry) {
+        self.docs += 1;
+        for b in &entry.bigrams {
+            *self.bigram_df.entry(*b).or_default() += 1;
+        }
+        for c in &entry.han {
+            *self.chars.entry(*c).or_default() += 1;
+        }
+        for word in &entry.words {
+            if let Some(n) = self.vocab.get_mut(word) {
+                *n += 1;
+                continue;
+            }
+            self.vocab.insert(word.clone(), 1);
+            if let Some(p) = py::full(word) {
+                self.by_pinyin.entry(p).or_default().push(word.clone());
+            }
+            if let Some(i) = py::initials(word) {
+                self.by_initials.entry(i).or_default().push(word.clone());
+            }
+        }
+    }
+
+    pub fn remove(&mut self, entry: &Entry) {
+        self.docs = self.docs.saturating_sub(1);
+        for b in &entry.bigrams {
+            decrement(&mut self.bigram_df, b);
+        }
+        for c in &entry.han {
+            decrement(&mut self.chars, c);
+        }
+        for word in &entry.words {
+            let gone = match self.vocab.get_mut(word) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            };
+            if gone {
+                self.vocab.remove(word);
+                for (map, key) in [
+                    (&mut self.by_pinyin, py::full(word)),
+                    (&mut self.by_initials, py::initials(word)),
+                ] {
+                    if let Some(key) = key
+                        && let Some(list) = map.get_mut(&key)
+                    {
+                        list.retain(|w| w != word);
+                        if list.is_empty() {
+                            map.remove(&key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decrement<K: std::hash::Hash + Eq>(map: &mut IntMap<K, u32>, key: &K) {
+    let gone = match map.get_mut(key) {
+        Some(n) if *n > 1 => {
+            *n -= 1;
+            false
+        }
+        Some(_) => true,
+        None => false,
+    };
+    if gone {
+        map.remove(key);
+    }
+}
+
+/// Corpus statistics for the query pipeline: the counts and what is derived from them.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub counts: Counts,
+    pub docs: usize,
     /// Inverse document frequency of the known bigrams.
     pub bigram_idf: IntMap<u64, f32>,
     /// The idf of a bigram no document has.
     pub unknown_idf: f32,
-    /// Words of two or more characters of names, aliases and keywords, with their counts.
-    pub vocab: IntMap<String, u32>,
-    /// Full pinyin → vocabulary words.
-    pub by_pinyin: IntMap<String, Vec<String>>,
-    /// Pinyin initials → vocabulary words.
-    pub by_initials: IntMap<String, Vec<String>>,
     /// Toneless syllable → characters of the corpus read that way.
     pub homophones: IntMap<String, Vec<char>>,
     /// Sorted by `folded`.
@@ -164,82 +291,52 @@ pub(crate) struct Stats {
 }
 
 impl Stats {
-    pub fn build<'a>(entries: impl Iterator<Item = &'a Arc<Entry>>) -> Self {
-        let mut stats = Stats::default();
-        let mut chars: IntSet<char> = IntSet::default();
-        let mut seen_suggestion: IntMap<String, usize> = IntMap::default();
-        for entry in entries {
-            stats.docs += 1;
-            let mut doc_bigrams: IntSet<u64> = IntSet::default();
-            for text in entry.texts.iter().filter(|t| t.part != Part::Body) {
-                doc_bigrams.extend(text.bigrams.iter().copied());
-                chars.extend(text.chars.iter().copied().filter(|c| is_han(*c)));
-                let suggestible =
-                    entry.doc.kind != DocKind::Faq && matches!(text.part, Part::Name | Part::Alias);
-                if suggestible {
-                    let folded: String = text.chars.iter().collect();
-                    let display = entry.raw_text(text).to_string();
-                    let weight = entry.doc.boost
-                        * if text.part == Part::Name { 1.0 } else { 0.9 }
-                        * if entry.doc.kind == DocKind::Item {
-                            1.0
-                        } else {
-                            0.95
-                        };
-                    match seen_suggestion.get(&folded) {
-                        Some(&i) => {
-                            if let Some(s) = stats.suggestions.get_mut(i) {
-                                s.weight = s.weight.max(weight) + 0.05;
-                            }
-                        }
-                        None => {
-                            let han: String = folded.chars().filter(|c| is_han(*c)).collect();
-                            seen_suggestion.insert(folded.clone(), stats.suggestions.len());
-                            stats.suggestions.push(Suggestion {
-                                pinyin: py::full(&han).unwrap_or_default(),
-                                initials: py::initials(&han).unwrap_or_default(),
-                                folded,
-                                display,
-                                weight,
-                            });
-                        }
-                    }
-                }
-            }
-            for b in doc_bigrams {
-                *stats.bigram_df.entry(b).or_default() += 1;
-            }
-            for word in &entry.words {
-                match stats.vocab.get_mut(word) {
-                    Some(n) => *n += 1,
-                    None => {
-                        stats.vocab.insert(word.clone(), 1);
-                    }
-                }
-            }
+    /// Statistics of all `entries`.
+    #[cfg(test)]
+    pub fn build<'a>(entries: impl Iterator<Item = &'a Arc<Entry>> + Clone) -> Self {
+        let mut counts = Counts::default();
+        for entry in entries.clone() {
+            counts.add(entry);
         }
-        for word in stats.vocab.keys() {
-            if let Some(p) = py::full(word) {
-                stats.by_pinyin.entry(p).or_default().push(word.clone());
-            }
-            if let Some(i) = py::initials(word) {
-                stats.by_initials.entry(i).or_default().push(word.clone());
-            }
-        }
-        let vocab = &stats.vocab;
-        let by_count = |a: &String, b: &String| {
-            let (ca, cb) = (vocab.get(a).copied(), vocab.get(b).copied());
-            cb.cmp(&ca)
-                .then(a.chars().count().cmp(&b.chars().count()))
-                .then(a.cmp(b))
+        Self::derive(counts, entries)
+    }
+
+    /// The derived tables for `counts`, which must be the counts of `entries`.
+    pub fn derive<'a>(counts: Counts, entries: impl Iterator<Item = &'a Arc<Entry>>) -> Self {
+        let mut stats = Stats {
+            docs: counts.docs,
+            ..Stats::default()
         };
-        for list in stats.by_pinyin.values_mut() {
-            list.sort_by(by_count);
+        let mut seen: IntMap<&str, usize> = IntMap::default();
+        let mut suggestions: Vec<&Suggestion> = Vec::new();
+        let mut bonus: Vec<f32> = Vec::new();
+        for entry in entries {
+            for s in &entry.suggestions {
+                match seen.get(s.folded.as_str()) {
+                    Some(&i) => {
+                        bonus[i] += 0.05;
+                        if s.weight > suggestions[i].weight {
+                            suggestions[i] = s;
+                        }
+                    }
+                    None => {
+                        seen.insert(s.folded.as_str(), suggestions.len());
+                        suggestions.push(s);
+                        bonus.push(0.0);
+                    }
+                }
+            }
         }
-        for list in stats.by_initials.values_mut() {
-            list.sort_by(by_count);
-        }
-        let mut chars: Vec<char> = chars.into_iter().collect();
+        stats.suggestions = suggestions
+            .into_iter()
+            .zip(bonus)
+            .map(|(s, b)| Suggestion {
+                weight: s.weight + b,
+                ..s.clone()
+            })
+            .collect();
+        stats.suggestions.sort_by(|a, b| a.folded.cmp(&b.folded));
+        let mut chars: Vec<char> = counts.chars.keys().copied().collect();
         chars.sort_unstable();
         for &c in &chars {
             for r in py::readings(c) {
@@ -248,12 +345,12 @@ impl Stats {
         }
         let n = stats.docs as f32 + 1.0;
         stats.unknown_idf = (1.0 + n).ln();
-        stats.bigram_idf = stats
+        stats.bigram_idf = counts
             .bigram_df
             .iter()
             .map(|(b, df)| (*b, (1.0 + n / (*df as f32 + 1.0)).ln()))
             .collect();
-        for &b in stats.bigram_df.keys() {
+        for &b in counts.bigram_df.keys() {
             let (Some(first), Some(second)) =
                 (char::from_u32((b >> 32) as u32), char::from_u32(b as u32))
             else {
@@ -265,8 +362,43 @@ impl Stats {
         for list in stats.next.values_mut().chain(stats.prev.values_mut()) {
             list.sort_unstable();
         }
-        stats.suggestions.sort_by(|a, b| a.folded.cmp(&b.folded));
+        stats.counts = counts;
         stats
+    }
+
+    /// Whether a bigram occurs in some name, alias or keyword.
+    pub fn knows(&self, bigram: &u64) -> bool {
+        self.counts.bigram_df.contains_key(bigram)
+    }
+
+    /// Whether a word is in the vocabulary.
+    pub fn has_word(&self, word: &str) -> bool {
+        self.counts.vocab.contains_key(word)
+    }
+
+    fn ranked(&self, list: Option<&Vec<String>>, n: usize) -> Vec<String> {
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        let mut words: Vec<&String> = list.iter().collect();
+        let count = |w: &String| self.counts.vocab.get(w).copied().unwrap_or(0);
+        words.sort_by(|a, b| {
+            count(b)
+                .cmp(&count(a))
+                .then(a.chars().count().cmp(&b.chars().count()))
+                .then(a.cmp(b))
+        });
+        words.into_iter().take(n).cloned().collect()
+    }
+
+    /// Vocabulary words spelled by this full pinyin, most common first.
+    pub fn words_by_pinyin(&self, pinyin: &str, n: usize) -> Vec<String> {
+        self.ranked(self.counts.by_pinyin.get(pinyin), n)
+    }
+
+    /// Vocabulary words with these initials, most common first.
+    pub fn words_by_initials(&self, initials: &str, n: usize) -> Vec<String> {
+        self.ranked(self.counts.by_initials.get(initials), n)
     }
 
     /// Characters c with both `a c` and `c b` known bigrams.
@@ -291,7 +423,7 @@ impl Stats {
     }
 
     pub fn df(&self, a: char, b: char) -> u32 {
-        self.bigram_df.get(&pack(a, b)).copied().unwrap_or(0)
+        self.counts.bigram_df.get(&pack(a, b)).copied().unwrap_or(0)
     }
 
     /// Inverse document frequency of a bigram over names, aliases and keywords.

@@ -19,7 +19,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 
 use crate::SearchError;
 use crate::analysis::{Tokens, analyze};
-use crate::corpus::{Entry, Stats};
+use crate::corpus::{Counts, Entry, Stats};
 use crate::document::{DocKind, SearchDocument, doc_key};
 use crate::query::{self, Origin, Plan};
 use crate::rank::{self, QueryView, Scored};
@@ -219,8 +219,13 @@ impl State {
         }
     }
 
+    /// Statistics from scratch.
     fn restat(&mut self) {
-        self.stats = Stats::build(self.entries.values());
+        let mut counts = Counts::default();
+        for entry in self.entries.values() {
+            counts.add(entry);
+        }
+        self.stats = Stats::derive(counts, self.entries.values());
     }
 }
 
@@ -404,11 +409,11 @@ impl SearchIndex {
             }
         }
         writer.commit()?;
-        drop(writer);
         self.reader.reload()?;
         state.restat();
         let count = state.entries.len();
         self.set_state(state);
+        drop(writer);
         progress(count);
         Ok(count)
     }
@@ -418,59 +423,66 @@ impl SearchIndex {
         if docs.is_empty() {
             return Ok(());
         }
+        // The writer lock serialises writers; the state is read under it.
+        let mut writer = self.writer();
         let old = self.current();
         let mut entries = old.entries.clone();
         let mut by_key = old.by_key.clone();
+        let mut counts = old.stats.counts.clone();
         let mut next_uid = old.next_uid;
-        let mut writer = self.writer();
         for doc in docs {
             let key = doc.key();
             writer.delete_term(Term::from_field_text(self.fields.key, &key));
-            if let Some(previous) = by_key.remove(&key) {
-                entries.remove(&previous);
+            if let Some(previous) = by_key.remove(&key)
+                && let Some(entry) = entries.remove(&previous)
+            {
+                counts.remove(&entry);
             }
             let uid = next_uid;
             next_uid += 1;
             writer.add_document(self.tantivy_doc(uid, &doc)?)?;
+            let entry = Arc::new(Entry::new(uid, doc));
+            counts.add(&entry);
             by_key.insert(key, uid);
-            entries.insert(uid, Arc::new(Entry::new(uid, doc)));
+            entries.insert(uid, entry);
         }
         writer.commit()?;
-        drop(writer);
         self.reader.reload()?;
-        let mut state = State {
+        let stats = Stats::derive(counts, entries.values());
+        self.set_state(State {
             entries,
             by_key,
-            stats: Stats::default(),
+            stats,
             next_uid,
-        };
-        state.restat();
-        self.set_state(state);
+        });
+        drop(writer);
         Ok(())
     }
 
     /// Removes a document (no error if it is not there).
     pub fn remove(&self, kind: DocKind, code: &str) -> Result<(), SearchError> {
         let key = doc_key(kind, code);
-        let old = self.current();
         let mut writer = self.writer();
+        let old = self.current();
         writer.delete_term(Term::from_field_text(self.fields.key, &key));
         writer.commit()?;
-        drop(writer);
         self.reader.reload()?;
         let mut entries = old.entries.clone();
         let mut by_key = old.by_key.clone();
-        if let Some(uid) = by_key.remove(&key) {
-            entries.remove(&uid);
+        let mut counts = old.stats.counts.clone();
+        if let Some(uid) = by_key.remove(&key)
+            && let Some(entry) = entries.remove(&uid)
+        {
+            counts.remove(&entry);
         }
-        let mut state = State {
+        let stats = Stats::derive(counts, entries.values());
+        self.set_state(State {
             entries,
             by_key,
-            stats: Stats::default(),
+            stats,
             next_uid: old.next_uid,
-        };
-        state.restat();
-        self.set_state(state);
+        });
+        drop(writer);
         Ok(())
     }
 
@@ -875,5 +887,72 @@ fn pretokenized(tokens: Vec<String>) -> PreTokenizedString {
     PreTokenizedString {
         text: String::new(),
         tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(code: &str, name: &str, aliases: &[&str]) -> SearchDocument {
+        let mut d = SearchDocument::new(DocKind::Item, code, name);
+        d.aliases = aliases.iter().map(|a| a.to_string()).collect();
+        d
+    }
+
+    fn sorted(map: &IntMap<String, Vec<String>>) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<(String, Vec<String>)> = map
+            .iter()
+            .map(|(k, l)| {
+                let mut l = l.clone();
+                l.sort();
+                (k.clone(), l)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn incremental_statistics_equal_a_rebuild() {
+        let index = SearchIndex::in_memory().expect("index");
+        index
+            .replace_all(
+                vec![
+                    doc("A", "居民身份证换领", &["换身份证"]),
+                    doc("B", "社会保障卡申领", &["办社保卡"]),
+                    doc("C", "住房公积金提取", &[]),
+                ],
+                &|_| {},
+            )
+            .expect("build");
+        index
+            .upsert(vec![
+                doc("B", "社会保障卡补领", &["补办社保卡"]),
+                doc("D", "护照签发", &["办护照"]),
+            ])
+            .expect("upsert");
+        index.remove(DocKind::Item, "C").expect("remove");
+        let state = index.current();
+        let mut fresh = State {
+            entries: state.entries.clone(),
+            by_key: state.by_key.clone(),
+            stats: Stats::default(),
+            next_uid: state.next_uid,
+        };
+        fresh.restat();
+        let (a, b) = (&state.stats.counts, &fresh.stats.counts);
+        assert_eq!(a.docs, 3);
+        assert_eq!(a.docs, b.docs);
+        assert_eq!(a.bigram_df, b.bigram_df);
+        assert_eq!(a.vocab, b.vocab);
+        assert_eq!(a.chars, b.chars);
+        assert_eq!(sorted(&a.by_pinyin), sorted(&b.by_pinyin));
+        assert_eq!(sorted(&a.by_initials), sorted(&b.by_initials));
+        assert!(
+            !a.vocab.contains_key("公积金"),
+            "removed words leave the vocabulary"
+        );
+        assert_eq!(state.stats.suggestions.len(), fresh.stats.suggestions.len());
     }
 }

@@ -380,10 +380,10 @@ fn latin_concept(letters: &str, stats: &Stats) -> (Concept, Option<String>) {
                     .unwrap_or_else(|| name_prefixes(stats, syllables.len(), letters, false));
             }
         } else if py::looks_like_initials(letters) {
-            found = match stats.by_initials.get(letters) {
-                Some(list) => list.iter().take(3).cloned().collect(),
-                None => name_prefixes(stats, letters.len(), letters, true),
-            };
+            found = stats.words_by_initials(letters, 3);
+            if found.is_empty() {
+                found = name_prefixes(stats, letters.len(), letters, true);
+            }
         }
     }
     for (i, w) in found.iter().enumerate() {
@@ -448,8 +448,9 @@ fn name_prefixes(stats: &Stats, n: usize, letters: &str, initials: bool) -> Vec<
 /// cover by the fewest words. Returns up to three readings, best first.
 fn pinyin_to_words(syllables: &[String], stats: &Stats) -> Option<Vec<String>> {
     let whole = syllables.concat();
-    if let Some(list) = stats.by_pinyin.get(&whole) {
-        return Some(list.iter().take(3).cloned().collect());
+    let whole_words = stats.words_by_pinyin(&whole, 3);
+    if !whole_words.is_empty() {
+        return Some(whole_words);
     }
     let n = syllables.len();
     // best[i] = (words used, previous cut, word) for syllables[..i]
@@ -463,7 +464,7 @@ fn pinyin_to_words(syllables: &[String], stats: &Stats) -> Option<Vec<String>> {
             let count = *count;
             let key = syllables[start..end].concat();
             let word = if end - start >= 2 {
-                stats.by_pinyin.get(&key).and_then(|l| l.first().cloned())
+                stats.words_by_pinyin(&key, 1).into_iter().next()
             } else {
                 None
             };
@@ -651,7 +652,7 @@ fn makes_vocab_word(chars: &[char], at: usize, stats: &Stats) -> bool {
     for start in at.saturating_sub(7)..=at.min(n.saturating_sub(1)) {
         for end in (at + 1).max(start + 2)..=(start + 8).min(n) {
             let word: String = chars[start..end].iter().collect();
-            if stats.vocab.contains_key(&word) {
+            if stats.has_word(&word) {
                 return true;
             }
         }

@@ -66,10 +66,9 @@ impl<'a> QueryView<'a> {
             .concepts
             .iter()
             .filter(|c| {
-                c.forms.iter().any(|f| {
-                    f.bigrams.is_empty()
-                        || f.bigrams.iter().any(|b| stats.bigram_df.contains_key(b))
-                })
+                c.forms
+                    .iter()
+                    .any(|f| f.bigrams.is_empty() || f.bigrams.iter().any(|b| stats.knows(b)))
             })
             .map(|c| c.weight)
             .sum::<f32>();
