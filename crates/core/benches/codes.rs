@@ -22,14 +22,17 @@ fn codes(c: &mut Criterion) {
         b.iter(|| DivisionCode::parse(black_box("460106")))
     });
     // The floor any parser of an owned code sits on: copy the text and look at every byte.
-    c.bench_function("baseline: copy 18 chars and check they are ASCII alphanumeric", |b| {
-        b.iter(|| {
-            let text = black_box("460106199001011239");
-            let owned = text.to_owned();
-            black_box(owned.bytes().all(|b| b.is_ascii_alphanumeric()));
-            owned
-        })
-    });
+    c.bench_function(
+        "baseline: copy 18 chars and check they are ASCII alphanumeric",
+        |b| {
+            b.iter(|| {
+                let text = black_box("460106199001011239");
+                let owned = text.to_owned();
+                black_box(owned.bytes().all(|b| b.is_ascii_alphanumeric()));
+                owned
+            })
+        },
+    );
 }
 
 criterion_group!(benches, codes);

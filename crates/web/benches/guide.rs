@@ -17,13 +17,27 @@ const PAGE: &str = "/items/HN-XK-00001?region=460106";
 const JSON: &str = "/api/v1/items/HN-XK-00001/guide?region=460106";
 
 fn bench_guide(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (database, router) = runtime.block_on(async {
         let database = TestDatabase::sqlite().await;
-        let app = App::open(database.db.clone(), std::env::temp_dir(), Clock::system()).await.expect("open");
-        zerotrip_app::seed::load_demo(&app).await.expect("demo data");
-        let config = WebConfig { secure_cookies: false, max_body_bytes: 1 << 20, csrf_key: b"bench".to_vec() };
-        (database, zerotrip_web::router(AppState::new(app, config, None)))
+        let app = App::open(database.db.clone(), std::env::temp_dir(), Clock::system())
+            .await
+            .expect("open");
+        zerotrip_app::seed::load_demo(&app)
+            .await
+            .expect("demo data");
+        let config = WebConfig {
+            secure_cookies: false,
+            max_body_bytes: 1 << 20,
+            csrf_key: b"bench".to_vec(),
+        };
+        (
+            database,
+            zerotrip_web::router(AppState::new(app, config, None)),
+        )
     });
     let fetch = |path: &'static str| {
         let router = router.clone();
@@ -32,8 +46,15 @@ fn bench_guide(c: &mut Criterion) {
                 .oneshot(Request::get(path).body(Body::empty()).expect("request"))
                 .await
                 .expect("response");
-            assert!(response.status().is_success(), "{path}: {}", response.status());
-            to_bytes(response.into_body(), usize::MAX).await.expect("body").len()
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body")
+                .len()
         }
     };
     let page_bytes = runtime.block_on(fetch(PAGE));
@@ -41,7 +62,9 @@ fn bench_guide(c: &mut Criterion) {
     let mut group = c.benchmark_group("item_guide");
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("page_html", |b| b.to_async(&runtime).iter(|| fetch(PAGE)));
-    group.bench_function("baseline_same_data_as_json", |b| b.to_async(&runtime).iter(|| fetch(JSON)));
+    group.bench_function("baseline_same_data_as_json", |b| {
+        b.to_async(&runtime).iter(|| fetch(JSON))
+    });
     group.finish();
     runtime.block_on(database.cleanup());
 }
