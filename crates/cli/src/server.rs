@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::watch;
+use zerotrip_app::delivery::{DeliverySubscriber, DeliveryTracker, LocalCourier};
 use zerotrip_app::events::{EventMetrics, OutboxWorker};
+use zerotrip_app::notify::{LocalSmsProvider, NotificationSubscriber, SmsDispatcher};
+use zerotrip_app::payments::{
+    LocalPaymentProvider, PaymentJobs, PaymentProvider, PaymentSubscriber,
+};
 use zerotrip_app::{App, Clock};
 use zerotrip_store::{ConnectOptions, Db};
 use zerotrip_web::{AppState, WebConfig};
@@ -94,11 +99,44 @@ async fn run(
         .with_context(|| format!("无法监听 {listen}"))?;
     let address = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
-    let worker = OutboxWorker::new(app.clone(), vec![Arc::new(EventMetrics)]);
+    // The local SMS gateway, payment provider and courier: persisted, retried, observable.
+    let sms = Arc::new(LocalSmsProvider::new(&app));
+    let payments: Arc<dyn PaymentProvider> = Arc::new(LocalPaymentProvider::new(app.clone()));
+    let courier = Arc::new(LocalCourier::new(&app));
+    let worker = OutboxWorker::new(
+        app.clone(),
+        vec![
+            Arc::new(EventMetrics),
+            Arc::new(NotificationSubscriber::new(app.clone())),
+            Arc::new(PaymentSubscriber::new(app.clone(), payments.clone())),
+            Arc::new(DeliverySubscriber::new(app.clone())),
+        ],
+    );
     let mut worker_stop = stopped.clone();
     let worker_task = tokio::spawn(worker.run(Duration::from_millis(500), async move {
         let _ = worker_stop.wait_for(|stop| *stop).await;
     }));
+    let until_stopped = |mut stop: watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    let jobs = [
+        tokio::spawn(
+            SmsDispatcher::new(app.clone(), sms)
+                .run(Duration::from_secs(1), until_stopped(stopped.clone())),
+        ),
+        tokio::spawn(
+            PaymentJobs::new(app.clone(), payments)
+                .run(Duration::from_secs(5), until_stopped(stopped.clone())),
+        ),
+        tokio::spawn(
+            LocalPaymentProvider::new(app.clone())
+                .run_notifier(Duration::from_secs(2), until_stopped(stopped.clone())),
+        ),
+        tokio::spawn(
+            DeliveryTracker::new(app.clone(), courier)
+                .run(Duration::from_secs(5), until_stopped(stopped.clone())),
+        ),
+    ];
     if let Some(dir) = data_dir {
         tracing::info!(data_dir = %dir.display(), "demo data directory");
     }
@@ -109,6 +147,9 @@ async fn run(
         .await
         .context("服务异常退出")?;
     let _ = worker_task.await;
+    for job in jobs {
+        let _ = job.await;
+    }
     app.db.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,9 +10,12 @@ mod batch;
 pub mod cases;
 pub mod catalog;
 pub mod db;
+pub mod deliveries;
 pub mod departments;
 mod error;
+pub mod notifications;
 pub mod outbox;
+pub mod payments;
 pub mod reference;
 pub mod settings;
 #[cfg(feature = "testing")]
