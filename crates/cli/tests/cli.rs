@@ -3,7 +3,6 @@
 use std::process::{Command, Output};
 
 use zerotrip_app::{App, Clock};
-use zerotrip_store::backend_test;
 use zerotrip_store::testing::TestDatabase;
 
 fn zerotrip(args: &[&str]) -> Output {
