@@ -2,7 +2,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use chrono::{Duration, NaiveDate};
