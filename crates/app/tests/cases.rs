@@ -2,7 +2,6 @@
 
 mod support;
 
-
 use bytes::Bytes;
 use chrono::{Duration, NaiveDate};
 use support::{demo_app, sign_in};
