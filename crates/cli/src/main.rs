@@ -1,5 +1,6 @@
 //! `zerotrip`: serve the platform, or run one of its operations from the command line.
 
+mod bench;
 mod commands;
 mod options;
 mod progress;
@@ -32,6 +33,9 @@ fn main() -> std::process::ExitCode {
             Command::Catalog(args) => commands::catalog(args).await,
             Command::Audit(args) => commands::audit(args).await,
             Command::ZeroTrip(args) => commands::zero_trip(args).await,
+            Command::Bench(args) => match args.what {
+                options::BenchWhat::Submissions(args) => bench::submissions(args).await,
+            },
         }
     });
     match outcome {

@@ -33,6 +33,33 @@ pub enum Command {
     /// 零跑动清单：发布新一期
     #[command(name = "zero-trip")]
     ZeroTrip(ZeroTripArgs),
+    /// 性能测量
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// 经 HTTP 提交办件的吞吐量（持久化提交），与同库裸 INSERT 对比
+    Submissions(SubmissionBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmissionBenchArgs {
+    /// 数据库地址；省略时使用临时 SQLite 文件。PostgreSQL 会使用一个临时模式并在结束后删除
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// 提交次数
+    #[arg(long, default_value_t = 1000)]
+    pub requests: usize,
+    /// 并发数
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Args)]
