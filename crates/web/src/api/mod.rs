@@ -1,14 +1,17 @@
 //! The JSON API (`/api/v1/…`) and its OpenAPI 3.1 document (`/api/openapi.json`).
 
+mod accounts;
 mod admin;
 mod auth;
+mod cases;
 mod catalog;
 mod extract;
+mod files;
 mod openapi;
 mod reference;
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::error::api_error_response;
 use crate::state::AppState;
@@ -61,6 +64,32 @@ pub fn routes() -> Router<AppState> {
             post(admin::publish_zero_trip),
         )
         .route("/v1/admin/audit", get(admin::audit))
+        .route("/v1/cases", get(cases::list).post(cases::file_case))
+        .route("/v1/cases/drafts", post(cases::start_draft))
+        .route("/v1/cases/{id}", get(cases::case))
+        .route("/v1/cases/{id}/actions", post(cases::act))
+        .route("/v1/cases/{id}/form", put(cases::save_form))
+        .route("/v1/cases/{id}/submit", post(cases::submit))
+        .route(
+            "/v1/cases/{id}/materials/{position}",
+            put(cases::upload_material),
+        )
+        .route(
+            "/v1/cases/{id}/materials/{position}/file",
+            get(cases::material_file),
+        )
+        .route("/v1/files", post(files::upload))
+        .route("/v1/accounts/persons", post(accounts::register_person))
+        .route("/v1/accounts/companies", post(accounts::register_company))
+        .route("/v1/accounts/me", get(accounts::me))
+        .route(
+            "/v1/accounts/me/consents",
+            get(accounts::consents).post(accounts::grant_consent),
+        )
+        .route(
+            "/v1/accounts/me/consents/{id}",
+            delete(accounts::revoke_consent),
+        )
         .fallback(not_found)
 }
 
