@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod hotline;
 pub mod identity;
 pub mod notify;
 pub mod payments;

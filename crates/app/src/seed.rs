@@ -161,6 +161,21 @@ fn demo_specs() -> Vec<DemoSpec> {
             "460105",
             Some("公安机关"),
         ),
+        // The 12345 body (crate::hotline): takes calls, dispatches and calls back.
+        staff(
+            "hotline_agent",
+            "12345热线接线员",
+            Role::WindowClerk,
+            "460000",
+            Some("12345"),
+        ),
+        staff(
+            "hotline_dispatcher",
+            "12345热线派单员",
+            Role::Reviewer,
+            "460000",
+            Some("12345"),
+        ),
         DemoSpec {
             username: "460106199001011239",
             display_name: "王*",
@@ -343,6 +358,7 @@ fn demo_accounts(app: &App) -> Vec<DemoAccount> {
 
 /// Creates every demo account that does not exist yet (so older demo databases gain new ones).
 async fn create_demo_accounts(app: &App) -> AppResult<()> {
+    crate::hotline::ensure_hotline_body(app).await?;
     let departments = zerotrip_store::departments::all_departments(&app.db).await?;
     for spec in demo_specs() {
         if zerotrip_store::accounts::account_by_username(&app.db, spec.username)

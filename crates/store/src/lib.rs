@@ -20,6 +20,7 @@ pub mod reference;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod work_orders;
 pub mod zero_trip;
 
 pub use db::{Arg, Backend, ConnectOptions, Db, Decodable, Query, Tx, sql, sql_assembled};
