@@ -11,6 +11,7 @@ pub mod catalog;
 mod clock;
 pub mod delivery;
 pub mod error;
+pub mod evaluation;
 pub mod events;
 pub mod files;
 pub mod hotline;
@@ -19,6 +20,7 @@ pub mod notify;
 pub mod payments;
 pub mod regions;
 pub mod seed;
+pub mod unresolved;
 pub mod zero_trip;
 
 use std::path::PathBuf;

@@ -13,6 +13,7 @@ pub mod db;
 pub mod deliveries;
 pub mod departments;
 mod error;
+pub mod evaluations;
 pub mod notifications;
 pub mod outbox;
 pub mod payments;
@@ -20,6 +21,7 @@ pub mod reference;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod unresolved;
 pub mod work_orders;
 pub mod zero_trip;
 

@@ -5,10 +5,12 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod evaluation;
 mod extract;
 mod files;
 mod openapi;
 mod reference;
+mod unresolved;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -90,6 +92,34 @@ pub fn routes() -> Router<AppState> {
             "/v1/accounts/me/consents/{id}",
             delete(accounts::revoke_consent),
         )
+        .route(
+            "/v1/cases/{id}/evaluation",
+            get(evaluation::case_evaluation).post(evaluation::rate),
+        )
+        .route("/v1/evaluations/stats", get(evaluation::stats))
+        .route(
+            "/v1/evaluations/settings",
+            get(evaluation::settings).put(evaluation::update_settings),
+        )
+        .route("/v1/rectifications", get(evaluation::rectifications))
+        .route("/v1/rectifications/{id}", get(evaluation::rectification))
+        .route(
+            "/v1/rectifications/{id}/callbacks",
+            post(evaluation::record_callback),
+        )
+        .route(
+            "/v1/rectifications/{id}/close",
+            post(evaluation::close_rectification),
+        )
+        .route(
+            "/v1/unresolved",
+            get(unresolved::list).post(unresolved::record),
+        )
+        .route("/v1/unresolved/owners", get(unresolved::owners))
+        .route("/v1/unresolved/{id}", get(unresolved::request))
+        .route("/v1/unresolved/{id}/updates", post(unresolved::note))
+        .route("/v1/unresolved/{id}/assign", post(unresolved::assign))
+        .route("/v1/unresolved/{id}/close", post(unresolved::close))
         .fallback(not_found)
 }
 

@@ -24,10 +24,13 @@ use super::{admin, auth, catalog, reference};
         admin::editable_item, admin::save_draft, admin::discard_draft, admin::publish,
         admin::update_implementation, admin::check, admin::import, admin::publish_zero_trip,
         admin::audit,
+        super::evaluation::rate, super::evaluation::case_evaluation, super::evaluation::stats, super::evaluation::settings, super::evaluation::update_settings, super::evaluation::rectifications, super::evaluation::rectification, super::evaluation::record_callback, super::evaluation::close_rectification,
+        super::unresolved::record, super::unresolved::list, super::unresolved::owners, super::unresolved::request, super::unresolved::note, super::unresolved::assign, super::unresolved::close,
         super::cases::file_case, super::cases::start_draft, super::cases::case, super::cases::act, super::cases::list, super::cases::save_form, super::cases::upload_material, super::cases::submit, super::cases::material_file, super::files::upload, super::accounts::register_person, super::accounts::register_company, super::accounts::me, super::accounts::consents, super::accounts::grant_consent, super::accounts::revoke_consent,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorBody,
         auth::TokenRequest, admin::NoteRequest, admin::ImportRequest,
+        super::evaluation::EvaluationSettings, super::unresolved::NoteInput, super::unresolved::CloseRequest,
         super::cases::NewCaseRequest, super::cases::MaterialRequest, super::cases::DraftRequest, super::cases::CaseCreated, super::cases::ActionBody, super::files::StoredFileBody, super::accounts::PersonRequest, super::accounts::CompanyRequest, super::accounts::AccountSummary, super::accounts::ConsentRequest)),
     modifiers(&BearerAuth),
 )]

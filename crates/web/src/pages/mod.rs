@@ -6,9 +6,11 @@ mod admin;
 mod assets;
 mod chart;
 mod context;
+pub(crate) mod evaluation;
 mod guide;
 mod lists;
 mod public;
+mod unresolved;
 
 use askama::Template;
 use axum::Router;
@@ -44,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.js", get(assets::js))
         .route("/static/favicon.svg", get(assets::favicon))
         .merge(admin::routes())
+        .merge(evaluation::routes())
+        .merge(unresolved::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(with_page_context))
 }
