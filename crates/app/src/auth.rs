@@ -23,6 +23,9 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 pub const LOCKOUT: Duration = Duration::minutes(15);
 /// Lifetime of a page session and of an API token.
 pub const SESSION_TTL: Duration = Duration::hours(8);
+/// Lifetime of a page session opened at a self-service kiosk (shared, public machines): the
+/// server ends it even when nobody presses 退出 and no script runs.
+pub const KIOSK_SESSION_TTL: Duration = Duration::minutes(10);
 
 /// The account a request acts as, with its scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,10 +234,21 @@ impl App {
         principal: &Principal,
         kind: SessionKind,
     ) -> AppResult<IssuedSession> {
+        self.open_session_for(principal, kind, SESSION_TTL).await
+    }
+
+    /// [`App::open_session`] with its own lifetime (at most [`SESSION_TTL`]), e.g.
+    /// [`KIOSK_SESSION_TTL`].
+    pub async fn open_session_for(
+        &self,
+        principal: &Principal,
+        kind: SessionKind,
+        ttl: Duration,
+    ) -> AppResult<IssuedSession> {
         let token = random_token();
         let csrf_token = random_token();
         let now = self.clock.now();
-        let expires_at = now + SESSION_TTL;
+        let expires_at = now + ttl.min(SESSION_TTL);
         accounts::insert_session(
             &self.db,
             &SessionRow {

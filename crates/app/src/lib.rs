@@ -17,6 +17,7 @@ pub mod files;
 pub mod hotline;
 pub mod identity;
 pub mod notify;
+pub mod otp;
 pub mod payments;
 pub mod regions;
 pub mod seed;

@@ -1,7 +1,8 @@
 //! Cookies, sessions, CSRF protection, login throttling and security headers.
 //!
 //! CSRF: every visitor gets a signed random token in an HTTP-only cookie; every unsafe request
-//! from a page must repeat it in the form field `csrf` or the `X-CSRF-Token` header. The token
+//! from a page must repeat it in the form field `csrf` or the `X-CSRF-Token` header (file upload
+//! forms, sent as `multipart/form-data`, in the `csrf` parameter of their action URL). The token
 //! is signed (HMAC-SM3 with the installation's key), so a cookie planted from elsewhere does not
 //! verify. API calls authenticated by a bearer token carry no ambient authority and are exempt.
 
@@ -107,6 +108,9 @@ pub async fn csrf_guard(
                 .map(str::to_owned);
             let (submitted, restored) = match header_token {
                 Some(token) => (Some(token), body),
+                // A file upload form (multipart) carries the token in its action's query, so
+                // the guard does not have to read a large body to find it.
+                None if is_multipart(&parts) => (query_field(&parts), body),
                 None => match form_field(&parts, body, state.config.max_body_bytes).await {
                     Ok((field, restored)) => (field, restored),
                     Err(response) => return response,
@@ -136,6 +140,23 @@ pub async fn csrf_guard(
         }
     }
     response
+}
+
+fn is_multipart(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+/// The `csrf` parameter of the request's query string (multipart forms put it there).
+fn query_field(parts: &Parts) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query().unwrap_or(""))
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == CSRF_FIELD)
+        .map(|(_, value)| value)
 }
 
 /// Reads the `csrf` field of an urlencoded form body and gives the body back.

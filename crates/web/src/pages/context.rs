@@ -21,6 +21,8 @@ use crate::security::CsrfToken;
 
 /// The cookie that keeps elderly-friendly mode on.
 pub const ELDER_COOKIE: &str = "zt_elder";
+/// The cookie that marks a self-service kiosk (large targets, automatic sign-out).
+pub const KIOSK_COOKIE: &str = "zt_kiosk";
 
 /// A short fingerprint of the stylesheet and script, so a new release is fetched at once even
 /// though browsers may cache the files for a day.
@@ -39,6 +41,10 @@ pub struct PageCtx {
     pub csrf: String,
     /// The path and query of the request, for "come back here" links.
     pub path: String,
+    /// A session cookie is present (the header offers 我的办件 rather than 登录).
+    pub signed_in: bool,
+    /// The page is shown on a self-service kiosk.
+    pub kiosk: bool,
 }
 
 impl PageCtx {
@@ -48,6 +54,8 @@ impl PageCtx {
             elder: jar.get(ELDER_COOKIE).is_some_and(|c| c.value() == "1"),
             csrf: csrf.map(|t| t.0.clone()).unwrap_or_default(),
             path: parts_path.to_owned(),
+            signed_in: jar.get(crate::security::SESSION_COOKIE).is_some(),
+            kiosk: jar.get(KIOSK_COOKIE).is_some_and(|c| c.value() == "1"),
         }
     }
 
@@ -62,6 +70,8 @@ impl PageCtx {
             staff_name: None,
             admin_nav: "",
             asset_version: ASSET_VERSION.as_str(),
+            signed_in: self.signed_in,
+            kiosk: self.kiosk,
         }
     }
 
@@ -112,6 +122,9 @@ pub struct Layout {
     /// The current item of the staff navigation.
     pub admin_nav: &'static str,
     pub asset_version: &'static str,
+    pub signed_in: bool,
+    /// Kiosk profile: larger targets, and automatic sign-out after inactivity when signed in.
+    pub kiosk: bool,
 }
 
 /// Only a path on this site: starts with one `/`, no scheme or host, no backslashes or control

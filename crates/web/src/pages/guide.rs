@@ -278,10 +278,12 @@ struct GuidePage {
     place: Option<PlaceView>,
     promised_date: Option<String>,
     bundles: Vec<Link>,
+    /// 在线申请 for the chosen region.
+    apply_href: Option<String>,
 }
 
 /// The regions an item is implemented in, grouped by county-level unit.
-fn guide_region_groups(
+pub(super) fn guide_region_groups(
     tree: &DivisionTree,
     regions: &[(String, String)],
     current: &str,
@@ -351,6 +353,13 @@ pub async fn guide(
         region_chosen: !region.is_empty(),
         place,
         promised_date: guide.promised_date.map(chinese_date),
+        apply_href: guide.implementation.as_ref().map(|_| {
+            format!(
+                "/items/{}/apply?region={}",
+                guide.effective.code,
+                urlencoding::encode(&region)
+            )
+        }),
         bundles: guide
             .detail
             .bundles

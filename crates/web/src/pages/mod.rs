@@ -2,15 +2,21 @@
 //! workbench under `/admin`. Simplified Chinese, server-rendered with askama, usable without
 //! JavaScript, with an elderly-friendly mode kept in a cookie.
 
+mod account;
 mod admin;
+mod apply;
 mod assets;
+mod cases;
 mod chart;
 mod context;
 pub(crate) mod evaluation;
 mod guide;
+mod kiosk;
 mod lists;
 mod public;
 mod unresolved;
+mod window;
+mod workbench;
 
 use askama::Template;
 use axum::Router;
@@ -48,6 +54,12 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(evaluation::routes())
         .merge(unresolved::routes())
+        .merge(account::routes())
+        .merge(apply::routes())
+        .merge(cases::routes())
+        .merge(workbench::routes())
+        .merge(window::routes())
+        .merge(kiosk::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(with_page_context))
 }
