@@ -16,10 +16,12 @@ pub mod events;
 pub mod files;
 pub mod hotline;
 pub mod identity;
+pub mod knowledge;
 pub mod notify;
 pub mod otp;
 pub mod payments;
 pub mod regions;
+pub mod search;
 pub mod seed;
 pub mod unresolved;
 pub mod zero_trip;
@@ -45,6 +47,8 @@ pub struct App {
     pub(crate) files: Arc<dyn object_store::ObjectStore>,
     calendar: Arc<RwLock<Arc<WorkingDayCalendar>>>,
     regions: &'static DivisionTree,
+    /// This process's search index and synonyms (see [`search`]).
+    search: Arc<search::SearchService>,
 }
 
 impl App {
@@ -59,6 +63,7 @@ impl App {
             files_dir,
             calendar: Arc::new(RwLock::new(Arc::new(WorkingDayCalendar::official()))),
             regions: DivisionTree::hainan(),
+            search: Arc::new(search::SearchService::new()),
         };
         seed::ensure_reference_data(&app).await?;
         app.ensure_default_workflows().await?;

@@ -14,10 +14,12 @@ pub mod deliveries;
 pub mod departments;
 mod error;
 pub mod evaluations;
+pub mod knowledge;
 pub mod notifications;
 pub mod outbox;
 pub mod payments;
 pub mod reference;
+pub mod search_log;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;

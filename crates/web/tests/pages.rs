@@ -41,7 +41,7 @@ page_test!(home_lists_themes_and_popular_items, |site| async move {
     page.assert_contains("热门事项");
     page.assert_contains("城乡居民基本医疗保险费缴纳");
     page.assert_contains("新生儿出生一件事");
-    page.assert_contains("action=\"/items\"");
+    page.assert_contains("action=\"/search\"");
     page.assert_contains("aria-current=\"page\">首页");
     // Searching from the home page.
     let results = site

@@ -8,8 +8,10 @@ mod catalog;
 mod evaluation;
 mod extract;
 mod files;
+mod knowledge;
 mod openapi;
 mod reference;
+mod search;
 mod unresolved;
 
 use axum::Router;
@@ -120,6 +122,50 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/unresolved/{id}/updates", post(unresolved::note))
         .route("/v1/unresolved/{id}/assign", post(unresolved::assign))
         .route("/v1/unresolved/{id}/close", post(unresolved::close))
+        .route("/v1/search", get(search::search))
+        .route("/v1/search/suggest", get(search::suggest))
+        .route("/v1/search/clicks", post(search::click))
+        .route("/v1/admin/search/failed", get(search::failed))
+        .route(
+            "/v1/admin/search/synonyms",
+            get(search::synonyms).post(search::add_synonym),
+        )
+        .route(
+            "/v1/admin/search/synonyms/{term}",
+            delete(search::remove_synonym),
+        )
+        .route("/v1/knowledge", get(knowledge::list))
+        .route("/v1/knowledge/{code}", get(knowledge::entry))
+        .route(
+            "/v1/admin/knowledge",
+            get(knowledge::admin_list).post(knowledge::create),
+        )
+        .route("/v1/admin/knowledge/{code}", get(knowledge::editable))
+        .route(
+            "/v1/admin/knowledge/{code}/draft",
+            put(knowledge::save_draft).delete(knowledge::discard_draft),
+        )
+        .route(
+            "/v1/admin/knowledge/{code}/publish",
+            post(knowledge::publish),
+        )
+        .route(
+            "/v1/admin/knowledge/{code}/withdraw",
+            post(knowledge::withdraw),
+        )
+        .route("/v1/admin/knowledge/{code}/review", post(knowledge::review))
+        .route(
+            "/v1/admin/knowledge/{code}/versions",
+            get(knowledge::versions),
+        )
+        .route(
+            "/v1/admin/knowledge/{code}/versions/{version}",
+            get(knowledge::version),
+        )
+        .route(
+            "/v1/admin/items/{code}/knowledge",
+            get(knowledge::item_knowledge),
+        )
         .fallback(not_found)
 }
 

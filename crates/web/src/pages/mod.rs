@@ -12,8 +12,10 @@ mod context;
 pub(crate) mod evaluation;
 mod guide;
 mod kiosk;
+mod knowledge;
 mod lists;
 mod public;
+mod search;
 mod unresolved;
 mod window;
 mod workbench;
@@ -60,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .merge(workbench::routes())
         .merge(window::routes())
         .merge(kiosk::routes())
+        .merge(search::routes())
+        .merge(knowledge::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(with_page_context))
 }
