@@ -747,6 +747,11 @@ impl App {
         Ok(actor)
     }
 
+    /// Whether the principal is staff of the 12345 body (takes calls, dispatches, calls back).
+    pub async fn is_hotline_staff(&self, principal: &Principal) -> AppResult<bool> {
+        Ok(self.hotline_actor(principal).await?.hotline)
+    }
+
     /// The viewer's relation to an order, or `None` (answered as "not found").
     pub(crate) fn hotline_viewer(
         &self,

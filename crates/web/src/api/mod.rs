@@ -8,6 +8,7 @@ mod catalog;
 mod evaluation;
 mod extract;
 mod files;
+mod hotline;
 mod knowledge;
 mod openapi;
 mod reference;
@@ -166,6 +167,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/admin/items/{code}/knowledge",
             get(knowledge::item_knowledge),
         )
+        .merge(hotline::routes())
         .fallback(not_found)
 }
 

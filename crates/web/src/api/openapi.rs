@@ -15,6 +15,7 @@ use super::{admin, auth, catalog, reference};
         license(name = "Apache-2.0"),
     ),
     paths(
+        super::hotline::create, super::hotline::list, super::hotline::order, super::hotline::suggestions, super::hotline::departments, super::hotline::dispatch, super::hotline::redispatch, super::hotline::return_order, super::hotline::merge, super::hotline::reply, super::hotline::opinion, super::hotline::rework, super::hotline::close, super::hotline::callback, super::hotline::time_limits, super::hotline::set_time_limit,
         catalog::list_items, catalog::item, catalog::guide, catalog::versions, catalog::version,
         catalog::implementations, catalog::bundles, catalog::reductions, catalog::zero_trip,
         catalog::zero_trip_publications,
@@ -31,6 +32,7 @@ use super::{admin, auth, catalog, reference};
         super::cases::file_case, super::cases::start_draft, super::cases::case, super::cases::act, super::cases::list, super::cases::save_form, super::cases::upload_material, super::cases::submit, super::cases::material_file, super::files::upload, super::accounts::register_person, super::accounts::register_company, super::accounts::me, super::accounts::consents, super::accounts::grant_consent, super::accounts::revoke_consent,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorBody,
+        super::hotline::WorkOrderReasonRequest, super::hotline::WorkOrderReplyRequest, super::hotline::WorkOrderOpinionRequest, super::hotline::WorkOrderCloseRequest, super::hotline::WorkOrderTimeLimitRequest,
         auth::TokenRequest, admin::NoteRequest, admin::ImportRequest,
         super::evaluation::EvaluationSettings, super::unresolved::NoteInput, super::unresolved::CloseRequest,
         super::search::SearchBody, super::search::SearchResultBody, super::search::SynonymRequest, super::search::ClickRequest, super::knowledge::KnowledgeBody, super::knowledge::NewKnowledgeBody, super::knowledge::PublishKnowledgeBody, super::knowledge::WithdrawBody, super::knowledge::ReviewBody,

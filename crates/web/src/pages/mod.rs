@@ -11,6 +11,7 @@ mod chart;
 mod context;
 pub(crate) mod evaluation;
 mod guide;
+mod hotline;
 mod kiosk;
 mod knowledge;
 mod lists;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .merge(workbench::routes())
         .merge(window::routes())
         .merge(kiosk::routes())
+        .merge(hotline::routes())
         .merge(search::routes())
         .merge(knowledge::routes())
         .fallback(not_found)
