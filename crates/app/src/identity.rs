@@ -232,6 +232,15 @@ impl App {
         if scope != "all" {
             zerotrip_core::catalog::ItemCode::parse(scope)
                 .map_err(|error| AppError::field("scope", error))?;
+            if zerotrip_store::catalog::published_item(&self.db, scope)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::field(
+                    "scope",
+                    format!("委托范围“{scope}”不是已发布的事项，应为 all 或一个事项编码"),
+                ));
+            }
         }
         let agent = accounts::account_by_username(&self.db, agent_username.trim())
             .await?

@@ -328,7 +328,7 @@ backend_test!(
         unknown.item_code = "HN-XK-99999".into();
         assert!(matches!(
             app.file_case(&citizen, &unknown, "unknown-item-1").await,
-            Err(AppError::NotFound(_))
+            Err(AppError::Invalid { .. })
         ));
         let mine = app
             .my_cases(

@@ -63,6 +63,15 @@ impl App {
             .case_access(principal, &row)
             .await?
             .ok_or_else(not_found)?;
+        if comment.is_some_and(|c| c.chars().count() > zerotrip_core::workflow::MAX_COMMENT_CHARS) {
+            return Err(AppError::field(
+                "comment",
+                format!(
+                    "意见最多 {} 个字",
+                    zerotrip_core::workflow::MAX_COMMENT_CHARS
+                ),
+            ));
+        }
         let action = command.action();
         if !access_allows(access, action) {
             return Err(AppError::forbidden(format!(

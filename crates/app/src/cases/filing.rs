@@ -161,7 +161,13 @@ impl App {
         principal: &Principal,
         application: &CaseApplication,
     ) -> AppResult<i64> {
-        let detail = self.item_detail(&application.item_code).await?;
+        let detail =
+            self.item_detail(&application.item_code)
+                .await
+                .map_err(|error| match error {
+                    AppError::NotFound(message) => AppError::field("item_code", message),
+                    other => other,
+                })?;
         let item = detail.item;
         let parties = self
             .parties(principal, application, item.code.as_str())
