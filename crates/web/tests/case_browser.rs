@@ -328,7 +328,7 @@ async fn journey(site: &TestSite, pdf: &std::path::Path) -> Result<(), BrowserEr
     assert!(text.contains("非常不满意"), "{text}");
     browser.screenshot("department-rectifications").await?;
     browser
-        .click(&format!("a[href^=\"/workbench/rectifications/\"]"))
+        .click("a[href^=\"/workbench/rectifications/\"]")
         .await?;
     browser.wait_for("h1", WAIT).await?;
     let text = text_of(&browser).await?;

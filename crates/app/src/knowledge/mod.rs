@@ -863,7 +863,7 @@ impl App {
             let related = entry.item_code.as_deref() == Some(code.as_str())
                 || content
                     .as_ref()
-                    .is_some_and(|c| c.item_codes.iter().any(|i| *i == code))
+                    .is_some_and(|c| c.item_codes.contains(&code))
                 || self.published_mentions(&entry, &code).await?;
             if !related {
                 continue;
