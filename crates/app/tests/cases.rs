@@ -661,3 +661,73 @@ backend_test!(
         assert_eq!(resumed.clock.deadline, NaiveDate::from_ymd_opt(2024, 2, 19));
     }
 );
+
+backend_test!(
+    deadlines_count_working_days_across_national_day,
+    |db| async move {
+        let app = demo_app(db).await;
+        // Friday 2024-09-27, 10:00 in China. National Day 2024: 10-01 .. 10-07 off, with the
+        // weekend days Sun 09-29 and Sat 10-12 worked instead.
+        let target = NaiveDate::from_ymd_opt(2024, 9, 27)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+            .and_utc();
+        app.clock.advance(target - chrono::Utc::now());
+        let id = filed_case(&app).await;
+        let accepted = act(&app, "lh_clerk", id, Command::Accept, None)
+            .await
+            .unwrap();
+        // 3 working days after Fri 09-27: Sun 09-29 (adjusted), Mon 09-30, then Tue 10-08.
+        assert_eq!(accepted.clock.limit_working_days, 3);
+        assert_eq!(
+            accepted.clock.deadline,
+            NaiveDate::from_ymd_opt(2024, 10, 8)
+        );
+        // A 补正 on Mon 09-30 (day 2) until Thu 10-10: the working days 10-08 and 10-09 inside
+        // the pause do not count, nor does the day the applicant supplements; Fri 10-11 is day 3.
+        app.clock.advance(Duration::days(3));
+        assert_eq!(
+            app.clock.today_in_china(),
+            NaiveDate::from_ymd_opt(2024, 9, 30).unwrap()
+        );
+        let detail = app
+            .case_detail(&sign_in(&app, CITIZEN).await, id)
+            .await
+            .unwrap();
+        let material = detail
+            .materials
+            .iter()
+            .find(|m| m.status == "uploaded")
+            .unwrap();
+        let (position, name) = (material.position, material.name.clone());
+        let paused = act(
+            &app,
+            "lh_reviewer",
+            id,
+            Command::RequestSupplement {
+                materials: vec![name],
+            },
+            Some("补充签字"),
+        )
+        .await
+        .unwrap();
+        assert!(paused.clock.paused, "the clock stops during 补正");
+        app.clock.advance(Duration::days(10));
+        assert_eq!(
+            app.clock.today_in_china(),
+            NaiveDate::from_ymd_opt(2024, 10, 10).unwrap()
+        );
+        let citizen = sign_in(&app, CITIZEN).await;
+        app.upload_case_material(&citizen, id, position, "补.pdf", Bytes::from_static(PDF))
+            .await
+            .unwrap();
+        let resumed = act(&app, CITIZEN, id, Command::Supplement, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            resumed.clock.deadline,
+            NaiveDate::from_ymd_opt(2024, 10, 11)
+        );
+    }
+);
