@@ -225,6 +225,20 @@ backend_test!(
         assert!(first.weak, "{first:?}");
         let log_id = first.log_id.expect("the search is logged");
         search(&app, "  火星移民签证 ").await;
+        // An evaluation run is nobody asking: not logged.
+        let evaluation = app
+            .search(&SearchRequest {
+                q: nonsense.to_owned(),
+                limit: Some(10),
+                region: None,
+                channel: SearchChannel::Evaluation,
+            })
+            .await
+            .unwrap();
+        assert!(
+            evaluation.weak && evaluation.log_id.is_none(),
+            "{evaluation:?}"
+        );
         // Personal data never reaches the log.
         let with_phone = search(&app, "火星移民签证 13800138000").await;
         let logged = app

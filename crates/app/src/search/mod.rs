@@ -61,6 +61,8 @@ pub enum SearchChannel {
     Page,
     /// `GET /api/v1/search` (apps, the kiosk, partners).
     Api,
+    /// A relevance evaluation run (`zerotrip search eval`): not logged, since nobody asked.
+    Evaluation,
 }
 
 impl SearchChannel {
@@ -68,6 +70,7 @@ impl SearchChannel {
         match self {
             SearchChannel::Page => "page",
             SearchChannel::Api => "api",
+            SearchChannel::Evaluation => "evaluation",
         }
     }
 }
@@ -170,7 +173,8 @@ impl App {
         }
     }
 
-    /// Searches items, bundles, FAQs and articles, and logs the search (without personal data).
+    /// Searches items, bundles, FAQs and articles, and logs the search (without personal data)
+    /// unless it is an evaluation run.
     pub async fn search(&self, request: &SearchRequest) -> AppResult<SearchOutcome> {
         let (q, limit, region) = self
             .check_search_request(request)
@@ -199,9 +203,13 @@ impl App {
             })
             .collect();
         let took_ms = (found.took.as_secs_f64() * 1_000_000.0).round() / 1000.0;
-        let log_id = self
-            .log_search(&q, &results, found.weak, region.as_ref(), request.channel)
-            .await;
+        let log_id = match request.channel {
+            SearchChannel::Evaluation => None,
+            channel => {
+                self.log_search(&q, &results, found.weak, region.as_ref(), channel)
+                    .await
+            }
+        };
         Ok(SearchOutcome {
             query: q,
             results,
