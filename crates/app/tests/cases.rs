@@ -731,3 +731,66 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_charged_item_owes_its_standard_fee_from_acceptance,
+    |db| async move {
+        let app = demo_app(db).await;
+        // The province makes the demo item charged with one standard amount.
+        let admin = sign_in(&app, "admin").await;
+        let mut item = app.item_detail(ITEM).await.unwrap().item;
+        item.fee = Some(zerotrip_core::catalog::Fee {
+            charged: true,
+            basis: Some("《户口登记条例》".to_owned()),
+            amount_note: Some("户口迁移证工本费5元/证".to_owned()),
+            online_payment: true,
+        });
+        app.save_item_draft(&admin, item).await.unwrap();
+        app.publish_item(&admin, ITEM, "收费").await.unwrap();
+
+        let id = filed_case(&app).await;
+        assert!(app.payment_orders_for_case(id).await.unwrap().is_empty());
+        let accepted = act(&app, "lh_clerk", id, Command::Accept, None)
+            .await
+            .unwrap();
+        let orders = app.payment_orders_for_case(id).await.unwrap();
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        assert_eq!(orders[0].amount_fen, 500);
+        assert!(orders[0].description.contains("5元/证"), "{orders:?}");
+        let event = accepted.timeline.last().unwrap();
+        assert_eq!(
+            event.details["payment_order"].as_str(),
+            Some(orders[0].order_no.as_str()),
+            "{event:?}"
+        );
+
+        // 核定收费: only window, approvers or department admins of the handling department.
+        let reviewer = sign_in(&app, "lh_reviewer").await;
+        assert!(matches!(
+            app.charge_case(&reviewer, id, 1000, "加急费").await,
+            Err(AppError::Forbidden(_))
+        ));
+        let elsewhere = sign_in(&app, "sj_approver").await;
+        assert!(matches!(
+            app.charge_case(&elsewhere, id, 1000, "加急费").await,
+            Err(AppError::NotFound(_))
+        ));
+        let citizen = sign_in(&app, CITIZEN).await;
+        assert!(matches!(
+            app.charge_case(&citizen, id, 1000, "加急费").await,
+            Err(AppError::NotFound(_))
+        ));
+        let approver = sign_in(&app, "lh_approver").await;
+        assert!(matches!(
+            app.charge_case(&approver, id, 0, "加急费").await,
+            Err(AppError::Invalid { .. })
+        ));
+        assert_eq!(app.payment_orders_for_case(id).await.unwrap().len(), 1);
+        let extra = app
+            .charge_case(&approver, id, 1500, "证件邮寄费")
+            .await
+            .unwrap();
+        assert_eq!(extra.amount_fen, 1500);
+        assert_eq!(app.payment_orders_for_case(id).await.unwrap().len(), 2);
+    }
+);

@@ -136,6 +136,11 @@ impl App {
                 details["positions"] = json!(positions);
             }
             Command::Supplement => self.check_supplemented(tx, &row).await?,
+            Command::Accept => {
+                if let Some(order) = self.charge_standard_fee(tx, &row).await? {
+                    details["payment_order"] = json!(order);
+                }
+            }
             Command::Transfer { department } => {
                 let (department_id, region, implementation) =
                     self.transfer_target(tx, &row, department).await?;

@@ -17,6 +17,7 @@
 //! Order statuses: `created → paid → refunded`, or `created → closed`.
 
 pub mod callback;
+mod charging;
 pub mod jobs;
 pub mod local;
 pub mod provider;
@@ -36,6 +37,7 @@ use zerotrip_store::payments::{self as store, PaymentOrderRow, RefundRow};
 pub use callback::{
     CALLBACK_MAX_AGE, CallbackAck, CallbackOutcome, RejectReason, SIGNATURE_HEADER,
 };
+pub use charging::CHARGE_ROLES;
 pub use jobs::{PaymentJobs, PaymentJobsReport};
 pub use local::{LocalCheckout, LocalPaymentProvider, LocalPaymentReceipt, SignedCallback};
 pub use provider::{
@@ -70,7 +72,7 @@ pub mod topics {
 pub const ORDER_TTL: Duration = Duration::hours(72);
 /// The largest fee one order can carry: 1,000,000 元.
 pub const MAX_AMOUNT_FEN: i64 = 100_000_000;
-const MAX_DESCRIPTION_CHARS: usize = 60;
+pub(crate) const MAX_DESCRIPTION_CHARS: usize = 60;
 
 /// Random lower-case hex of `bytes` random bytes.
 pub(crate) fn random_hex(bytes: usize) -> String {
@@ -478,6 +480,10 @@ impl App {
         let case = case_store::case_facts_tx(&mut tx, order.case_id)
             .await?
             .ok_or_else(|| AppError::not_found("订单不存在"))?;
+        // Those who may not see the order are told it does not exist, like a missing one.
+        if !may_view_case(principal, &case) {
+            return Err(AppError::not_found("订单不存在"));
+        }
         if !is_handling_staff(principal, &case, &REFUND_ROLES) {
             return Err(AppError::forbidden(
                 "只有办理部门的审批人员或部门管理员可以退款",

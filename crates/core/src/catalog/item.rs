@@ -160,6 +160,49 @@ pub struct Fee {
     pub online_payment: bool,
 }
 
+impl Fee {
+    /// The one standard amount of a charged item, in 分, when its note states exactly one
+    /// (`"40元/证"`, `"驾驶证工本费10元/本"`). Notes with several amounts, ranges or several
+    /// clauses (`"住宅80元/件；非住宅550元/件"`) need a person to decide: `None`.
+    pub fn standard_amount_fen(&self) -> Option<i64> {
+        if !self.charged {
+            return None;
+        }
+        let note = self.amount_note.as_deref()?.trim();
+        if note.contains(['；', ';', '，', ',', '至', '~', '－']) {
+            return None;
+        }
+        let mut amounts = yuan_amounts(note);
+        let first = amounts.next()?;
+        amounts.next().is_none().then_some(first)
+    }
+}
+
+/// The amounts written as `<number>元` in a text, in 分.
+fn yuan_amounts(text: &str) -> impl Iterator<Item = i64> + '_ {
+    text.match_indices('元').filter_map(move |(at, _)| {
+        let before = &text[..at];
+        let start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+            .last()
+            .map(|(i, _)| i)?;
+        let number = &before[start..];
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() || fraction.len() > 2 || whole.len() > 9 {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<2}").parse().ok()?
+        };
+        Some(whole * 100 + fraction)
+    })
+}
+
 /// 办理结果.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -335,6 +378,37 @@ impl ServiceItem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_stated_amount_is_the_standard_fee() {
+        let fee = |note: Option<&str>, charged: bool| Fee {
+            charged,
+            basis: None,
+            amount_note: note.map(str::to_owned),
+            online_payment: true,
+        };
+        let cases = [
+            ("40元/证", Some(4000)),
+            ("驾驶证工本费10元/本", Some(1000)),
+            ("签注0.5元/次", Some(50)),
+            ("签注1.05元/次", Some(105)),
+            ("住宅80元/件；非住宅550元/件", None),
+            ("驾驶证工本费10元/本；考试费按本省核定标准收取", None),
+            ("按居留期限分档收取，400元至1000元", None),
+            ("汽车号牌100元/副、行驶证10元/本", None),
+            ("按规定收取", None),
+            ("元", None),
+        ];
+        for (note, expected) in cases {
+            assert_eq!(
+                fee(Some(note), true).standard_amount_fen(),
+                expected,
+                "{note}"
+            );
+        }
+        assert_eq!(fee(Some("40元/证"), false).standard_amount_fen(), None);
+        assert_eq!(fee(None, true).standard_amount_fen(), None);
+    }
+
     use super::*;
 
     #[test]

@@ -10,7 +10,9 @@ mod extract;
 mod files;
 mod hotline;
 mod knowledge;
+mod messages;
 mod openapi;
+mod payments;
 mod reference;
 mod search;
 mod unresolved;
@@ -168,6 +170,8 @@ pub fn routes() -> Router<AppState> {
             get(knowledge::item_knowledge),
         )
         .merge(hotline::routes())
+        .merge(payments::routes())
+        .merge(messages::routes())
         .fallback(not_found)
 }
 

@@ -469,6 +469,7 @@ struct CasePage {
     case: CaseView,
     errors: FieldErrors,
     notice: Option<String>,
+    payments: super::payments::CasePayments,
 }
 
 pub async fn case_response(
@@ -485,11 +486,13 @@ pub async fn case_response(
         return Ok(Redirect::to(&format!("/workbench/cases/{id}")).into_response());
     }
     let case = CaseView::build(&detail, &state.app);
+    let payments = super::payments::CasePayments::load(state, principal, id).await?;
     let page = CasePage {
         layout: layout_for(ctx, format!("办件 {}", case.number), principal),
         case,
         errors,
         notice,
+        payments,
     };
     Ok(render(status, &page))
 }

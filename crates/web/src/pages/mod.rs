@@ -15,8 +15,11 @@ mod hotline;
 mod kiosk;
 mod knowledge;
 mod lists;
+mod messages;
+pub(crate) mod payments;
 mod public;
 mod search;
+mod sms;
 mod unresolved;
 mod window;
 mod workbench;
@@ -66,6 +69,9 @@ pub fn routes() -> Router<AppState> {
         .merge(hotline::routes())
         .merge(search::routes())
         .merge(knowledge::routes())
+        .merge(payments::routes())
+        .merge(messages::routes())
+        .merge(sms::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(with_page_context))
 }

@@ -167,6 +167,7 @@ struct WorkbenchCasePage {
     comment: String,
     departments: Vec<DepartmentOption>,
     procedures: Vec<(String, String)>,
+    payments: super::payments::CasePayments,
 }
 
 impl WorkbenchCasePage {
@@ -238,6 +239,7 @@ async fn case_response(
     } else {
         Vec::new()
     };
+    let payments = super::payments::CasePayments::load(state, principal, id).await?;
     let page = WorkbenchCasePage {
         layout: staff_layout(ctx, format!("办件 {}", case.number), principal),
         case,
@@ -250,6 +252,7 @@ async fn case_response(
             .iter()
             .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
             .collect(),
+        payments,
     };
     Ok(render(status, &page))
 }
