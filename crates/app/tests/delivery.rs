@@ -307,9 +307,10 @@ backend_test!(pickup_waits_for_the_window, |db| async move {
     d.complete().await;
     let inbox = app.message_inbox(&d.applicant).await.unwrap();
     assert!(inbox.messages.iter().any(|m| m.title == "办理结果可领取"));
+    // Another department's clerk is told the case does not exist, like a missing one.
     assert!(matches!(
         app.record_pickup(&elsewhere, d.case_id).await,
-        Err(AppError::Forbidden(_))
+        Err(AppError::NotFound(_))
     ));
     assert!(matches!(
         app.record_pickup(&d.applicant, d.case_id).await,

@@ -595,13 +595,25 @@ impl App {
         let mut errors = validate_form(&fields, &values, true)
             .err()
             .unwrap_or_default();
-        if values.get("delivery_method").map(String::as_str) == Some(DeliveryMethod::Mail.as_str())
-            && values.get("address").is_none_or(|a| a.trim().is_empty())
-        {
-            errors.push(FieldError::new(
-                "form.address",
-                "选择邮寄送达时须填写通讯地址",
-            ));
+        // The delivery choice is recorded with the submission, in its transaction (a refusal
+        // rolls it back); a mailed result needs a valid address (the `mail_*` fields).
+        let method = values
+            .get("delivery_method")
+            .and_then(|m| crate::delivery::DeliveryMethod::parse(m));
+        if let Some(method) = method {
+            let address = mail_address(&values);
+            match self
+                .choose_delivery(tx, case_id, method, address.as_ref())
+                .await
+            {
+                Ok(_) => {}
+                Err(AppError::Invalid { fields, .. }) => errors.extend(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError::new(format!("form.mail_{}", f.field), f.message)),
+                ),
+                Err(other) => return Err(other),
+            }
         }
         for material in store::materials_tx(tx, case_id).await? {
             if material.required && material.status == "pending" {
@@ -654,6 +666,24 @@ impl App {
         let (_, item) = self.item_version(&row.item_code, row.item_version).await?;
         Ok(item)
     }
+}
+
+/// The address to mail the result to, when any part of it is filled in.
+fn mail_address(values: &BTreeMap<String, String>) -> Option<crate::delivery::MailAddress> {
+    let part = |key: &str| {
+        values
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let address = crate::delivery::MailAddress {
+        recipient_name: part("mail_recipient_name"),
+        phone: part("mail_phone"),
+        region_code: part("mail_region_code"),
+        detail: part("mail_detail"),
+        postal_code: Some(part("mail_postal_code")).filter(|code| !code.is_empty()),
+    };
+    (address != crate::delivery::MailAddress::default()).then_some(address)
 }
 
 pub(crate) fn not_found() -> AppError {

@@ -38,8 +38,10 @@ impl FormField {
     }
 }
 
-/// The form of `item`: contact phone, postal address, delivery method and a free description,
-/// then every bundle field the item uses (deduplicated by key).
+/// The form of `item`: contact phone, postal address, delivery method, the address to mail the
+/// result to (the `mail_*` fields, needed when the result is mailed; see
+/// [`crate::delivery::MailAddress`]) and a free description, then every bundle field the item
+/// uses (deduplicated by key).
 pub fn form_for_item(item: &ServiceItem, bundles: &[Bundle]) -> Vec<FormField> {
     let mut fields = vec![
         FormField::new("contact_phone", "联系电话（手机）", FieldType::Phone, true),
@@ -51,6 +53,11 @@ pub fn form_for_item(item: &ServiceItem, bundles: &[Bundle]) -> Vec<FormField> {
                 .collect(),
             ..FormField::new("delivery_method", "结果送达方式", FieldType::Select, true)
         },
+        FormField::new("mail_recipient_name", "收件人姓名", FieldType::Text, false),
+        FormField::new("mail_phone", "收件人手机号码", FieldType::Phone, false),
+        FormField::new("mail_region_code", "收件地区", FieldType::Text, false),
+        FormField::new("mail_detail", "详细地址", FieldType::Address, false),
+        FormField::new("mail_postal_code", "邮政编码", FieldType::Text, false),
         FormField::new("description", "申请说明", FieldType::Text, false),
     ];
     for bundle in bundles {

@@ -488,6 +488,10 @@ impl App {
             Role::Approver,
             Role::DepartmentAdmin,
         ];
+        // Those who may not see the case are told it does not exist, like a missing one.
+        if !may_view_case(principal, &case) {
+            return Err(AppError::not_found("办件不存在"));
+        }
         if !is_handling_staff(principal, &case, &roles) {
             return Err(AppError::forbidden("只有办理部门的工作人员可以登记领取"));
         }

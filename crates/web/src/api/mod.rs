@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod delivery;
 mod evaluation;
 mod extract;
 mod files;
@@ -172,6 +173,7 @@ pub fn routes() -> Router<AppState> {
         .merge(hotline::routes())
         .merge(payments::routes())
         .merge(messages::routes())
+        .merge(delivery::routes())
         .fallback(not_found)
 }
 

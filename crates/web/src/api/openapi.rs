@@ -30,6 +30,7 @@ use super::{admin, auth, catalog, reference};
         super::search::search, super::search::suggest, super::search::click, super::search::failed, super::search::synonyms, super::search::add_synonym, super::search::remove_synonym,
         super::knowledge::list, super::knowledge::entry, super::knowledge::admin_list, super::knowledge::create, super::knowledge::editable, super::knowledge::save_draft, super::knowledge::discard_draft, super::knowledge::publish, super::knowledge::withdraw, super::knowledge::review, super::knowledge::versions, super::knowledge::version, super::knowledge::item_knowledge,
         super::payments::case_payments, super::payments::charge, super::payments::order, super::payments::pay, super::payments::refund, super::payments::reconciliation, super::payments::notify, super::messages::list, super::messages::read, super::messages::read_all, super::messages::delivery_report,
+        super::delivery::delivery, super::delivery::choose_delivery,
         super::cases::file_case, super::cases::start_draft, super::cases::case, super::cases::act, super::cases::list, super::cases::save_form, super::cases::upload_material, super::cases::submit, super::cases::material_file, super::files::upload, super::accounts::register_person, super::accounts::register_company, super::accounts::me, super::accounts::consents, super::accounts::grant_consent, super::accounts::revoke_consent,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldErrorBody,
@@ -38,6 +39,7 @@ use super::{admin, auth, catalog, reference};
         super::evaluation::EvaluationSettings, super::unresolved::NoteInput, super::unresolved::CloseRequest,
         super::search::SearchBody, super::search::SearchResultBody, super::search::SynonymRequest, super::search::ClickRequest, super::knowledge::KnowledgeBody, super::knowledge::NewKnowledgeBody, super::knowledge::PublishKnowledgeBody, super::knowledge::WithdrawBody, super::knowledge::ReviewBody,
         super::payments::OrderBody, super::payments::ChargeRequest, super::payments::CasePaymentsBody, super::payments::PaymentStarted, super::payments::RefundRequest, super::payments::NotifyAck, super::messages::ReadAll, super::messages::ReportAck,
+        super::delivery::DeliveryBody, super::delivery::DeliveryEventBody, super::delivery::DeliveryRequest, super::delivery::AddressRequest,
         super::cases::NewCaseRequest, super::cases::MaterialRequest, super::cases::DraftRequest, super::cases::CaseCreated, super::cases::ActionBody, super::files::StoredFileBody, super::accounts::PersonRequest, super::accounts::CompanyRequest, super::accounts::AccountSummary, super::accounts::ConsentRequest)),
     modifiers(&BearerAuth),
 )]

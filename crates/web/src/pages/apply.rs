@@ -82,15 +82,23 @@ async fn start_page(
         .app
         .item_guide(code, Some(region).filter(|r| !r.is_empty()))
         .await?;
-    let for_name = if for_applicant.is_empty() {
-        None
-    } else {
-        match state.app.person_by_id_number(for_applicant).await {
-            Ok(Some(person)) => Some(person.display_name),
-            Ok(None) | Err(_) => None,
-        }
-    };
     let item = &guide.effective;
+    // The applicant's name only to those who may file for them (window clerks, agents with the
+    // applicant's consent for this item): others would learn who has an account, and their name.
+    let mut for_name = None;
+    if !for_applicant.is_empty()
+        && let Ok(Some(person)) = state.app.person_by_id_number(for_applicant).await
+    {
+        let may_file = (principal.is_staff()
+            && principal.has_role(zerotrip_core::access::Role::WindowClerk))
+            || state
+                .app
+                .may_act_for(principal, person.account_id, item.code.as_str())
+                .await?;
+        if may_file {
+            for_name = Some(person.display_name);
+        }
+    }
     let page = StartPage {
         layout: layout_for(ctx, format!("在线申请：{}", item.name), principal),
         code: item.code.to_string(),
@@ -200,6 +208,11 @@ async fn start_case(
     } else {
         match state.app.person_by_id_number(for_applicant).await {
             Ok(Some(person)) => Some(person.account_id),
+            // Applicants are answered as for someone without their consent (the app's answer),
+            // so that they cannot find out who has an account.
+            Ok(None) if !principal.is_staff() => {
+                return Err(AppError::forbidden("没有申请人的有效委托，不能代为申请"));
+            }
             Ok(None) => return Err(AppError::field("for", "没有找到该身份证号码的注册用户")),
             Err(AppError::Invalid { fields, message }) => {
                 let message = fields.first().map(|f| f.message.clone()).unwrap_or(message);
@@ -247,6 +260,8 @@ struct FormPage {
     layout: Layout,
     case: CaseView,
     fields: Vec<FieldView>,
+    /// The mail address and pickup place next to 结果送达方式.
+    choice: super::delivery::ChoiceForm,
     errors: FieldErrors,
     step: u8,
 }
@@ -259,11 +274,13 @@ fn field_views(
     detail
         .form_fields
         .iter()
+        // The mail address is its own group (delivery/_mail_fields.html).
+        .filter(|field| !field.key.starts_with("mail_"))
         .map(|field| {
             let value = values.get(&field.key).cloned().unwrap_or_default();
             let (kind, hint, autocomplete) = match field.field_type {
                 FormFieldType::Phone => ("tel", "11 位手机号码，办理进度将以短信通知", "tel"),
-                FormFieldType::Address => ("text", "选择邮寄送达时必填", "street-address"),
+                FormFieldType::Address => ("text", "便于工作人员与您书面联系", "street-address"),
                 FormFieldType::Date => ("date", "格式：年-月-日", ""),
                 FormFieldType::Number => ("number", "", ""),
                 FormFieldType::IdNumber => ("text", "18 位身份证号码", "off"),
@@ -337,6 +354,13 @@ async fn edit_form(
             &principal,
         ),
         fields: field_views(&detail, &detail.form, &errors),
+        choice: super::delivery::ChoiceForm::for_application(
+            &state.app,
+            &detail,
+            &detail.form,
+            &errors,
+        )
+        .await,
         case: CaseView::build(&detail, &state.app),
         errors,
         step: 1,
@@ -361,6 +385,7 @@ async fn save_form(
         .map(|field| (field.key.clone(), form.text(&field.key)))
         .filter(|(_, value)| !value.is_empty())
         .collect();
+    let values = super::delivery::drop_unused_mail_fields(values);
     match state
         .app
         .save_case_form(&principal, id, values.clone())
@@ -384,6 +409,10 @@ async fn save_form(
                     &principal,
                 ),
                 fields: field_views(&detail, &values, &errors),
+                choice: super::delivery::ChoiceForm::for_application(
+                    &state.app, &detail, &values, &errors,
+                )
+                .await,
                 case: CaseView::build(&detail, &state.app),
                 errors,
                 step: 1,

@@ -246,6 +246,7 @@ impl CaseView {
     /// it was submitted (the clock itself starts at 受理).
     pub fn build(detail: &CaseDetail, app: &zerotrip_app::App) -> Self {
         let mut view = CaseView::of(detail);
+        super::delivery::refine_form_rows(&mut view.form, detail, app);
         let waiting = detail.clock.deadline.is_none()
             && detail.clock.accepted_on.is_none()
             && detail.summary.outcome.is_none();
@@ -470,6 +471,7 @@ struct CasePage {
     errors: FieldErrors,
     notice: Option<String>,
     payments: super::payments::CasePayments,
+    delivery: super::delivery::CaseDelivery,
 }
 
 pub async fn case_response(
@@ -487,12 +489,14 @@ pub async fn case_response(
     }
     let case = CaseView::build(&detail, &state.app);
     let payments = super::payments::CasePayments::load(state, principal, id).await?;
+    let delivery = super::delivery::CaseDelivery::load(state, principal, &detail).await?;
     let page = CasePage {
         layout: layout_for(ctx, format!("办件 {}", case.number), principal),
         case,
         errors,
         notice,
         payments,
+        delivery,
     };
     Ok(render(status, &page))
 }
@@ -508,6 +512,7 @@ async fn case_page(
         "uploaded" => Some("材料已上传。全部补齐后请点击“提交补正”。".to_owned()),
         "supplemented" => Some("已提交补正材料，办理时限继续计算。".to_owned()),
         "withdrawn" => Some("申请已撤回。".to_owned()),
+        "delivery" => Some("结果送达方式已保存。".to_owned()),
         _ => None,
     };
     let detail = state.app.case_detail(&principal, id).await?;

@@ -9,6 +9,7 @@ mod assets;
 mod cases;
 mod chart;
 mod context;
+mod delivery;
 pub(crate) mod evaluation;
 mod guide;
 mod hotline;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(payments::routes())
         .merge(messages::routes())
         .merge(sms::routes())
+        .merge(delivery::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(with_page_context))
 }

@@ -168,6 +168,7 @@ struct WorkbenchCasePage {
     departments: Vec<DepartmentOption>,
     procedures: Vec<(String, String)>,
     payments: super::payments::CasePayments,
+    delivery: super::delivery::CaseDelivery,
 }
 
 impl WorkbenchCasePage {
@@ -240,6 +241,7 @@ async fn case_response(
         Vec::new()
     };
     let payments = super::payments::CasePayments::load(state, principal, id).await?;
+    let delivery = super::delivery::CaseDelivery::load(state, principal, &detail).await?;
     let page = WorkbenchCasePage {
         layout: staff_layout(ctx, format!("办件 {}", case.number), principal),
         case,
@@ -253,6 +255,7 @@ async fn case_response(
             .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
             .collect(),
         payments,
+        delivery,
     };
     Ok(render(status, &page))
 }
@@ -268,6 +271,7 @@ async fn case_page(
         "uploaded" => "材料已上传。".to_owned(),
         "supplement" => "已代申请人提交补正。".to_owned(),
         "refund" => "退款已申请，支付渠道确认后订单变为“已退款”。".to_owned(),
+        "pickup" => "已登记领取，办理结果已送达申请人。".to_owned(),
         other => match Action::parse(other) {
             Some(action) => format!("已{}。", action.label()),
             None => "操作已完成。".to_owned(),
