@@ -4,6 +4,7 @@ mod bench;
 mod commands;
 mod options;
 mod progress;
+mod search;
 mod server;
 
 use clap::Parser;
@@ -36,6 +37,7 @@ fn main() -> std::process::ExitCode {
             Command::Bench(args) => match args.what {
                 options::BenchWhat::Submissions(args) => bench::submissions(args).await,
             },
+            Command::Search(args) => search::run(args).await,
         }
     });
     match outcome {

@@ -35,6 +35,8 @@ pub enum Command {
     ZeroTrip(ZeroTripArgs),
     /// 性能测量
     Bench(BenchArgs),
+    /// 搜索：重建索引、评测检索质量
+    Search(crate::search::SearchArgs),
 }
 
 #[derive(Debug, Args)]

@@ -10,10 +10,12 @@ use anyhow::Context;
 use tokio::sync::watch;
 use zerotrip_app::delivery::{DeliverySubscriber, DeliveryTracker, LocalCourier};
 use zerotrip_app::events::{EventMetrics, OutboxWorker};
+use zerotrip_app::hotline::{BadReviewSubscriber, HotlineJobs};
 use zerotrip_app::notify::{LocalSmsProvider, NotificationSubscriber, SmsDispatcher};
 use zerotrip_app::payments::{
     LocalPaymentProvider, PaymentJobs, PaymentProvider, PaymentSubscriber,
 };
+use zerotrip_app::search::SearchSubscriber;
 use zerotrip_app::{App, Clock};
 use zerotrip_store::{ConnectOptions, Db};
 use zerotrip_web::{AppState, WebConfig};
@@ -110,6 +112,10 @@ async fn run(
             Arc::new(NotificationSubscriber::new(app.clone())),
             Arc::new(PaymentSubscriber::new(app.clone(), payments.clone())),
             Arc::new(DeliverySubscriber::new(app.clone())),
+            // Content changes reach every process's search index (crate::search of the app).
+            Arc::new(SearchSubscriber::new(app.clone())),
+            // 差评 (evaluation.bad) become 12345 差评整改 work orders.
+            Arc::new(BadReviewSubscriber::new(app.clone())),
         ],
     );
     let mut worker_stop = stopped.clone();
@@ -136,7 +142,28 @@ async fn run(
             DeliveryTracker::new(app.clone(), courier)
                 .run(Duration::from_secs(5), until_stopped(stopped.clone())),
         ),
+        // 12345 催办 and 通报 fall due by the working day: once a minute is plenty.
+        tokio::spawn(
+            HotlineJobs::new(app.clone())
+                .run(Duration::from_secs(60), until_stopped(stopped.clone())),
+        ),
     ];
+    // The search index is built now rather than by the first visitor's search (jieba's
+    // dictionary, the pinyin tables and every published document); searches arriving meanwhile
+    // wait for it.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match warm.sync_search().await {
+            Ok(()) => tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "search index ready"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "search index not built at start-up; the first search builds it")
+            }
+        }
+    });
     if let Some(dir) = data_dir {
         tracing::info!(data_dir = %dir.display(), "demo data directory");
     }
