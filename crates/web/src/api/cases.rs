@@ -488,7 +488,7 @@ pub async fn list(
 #[utoipa::path(
     put, path = "/api/v1/cases/{id}/form", tag = "办件",
     params(("id" = i64, Path, description = "办件 id")),
-    request_body(content = Object, description = "`{\"contact_phone\": \"138…\", \"delivery_method\": \"mail\", \"address\": \"…\", \"description\": \"…\"}`"),
+    request_body(content = Object, description = "`{\"contact_phone\": \"138…\", \"delivery_method\": \"mail\", \"mail_recipient_name\": \"…\", \"mail_phone\": \"138…\", \"mail_region_code\": \"460106…\", \"mail_detail\": \"…\", \"mail_postal_code\": \"570100\", \"description\": \"…\"}`"),
     responses(
         (status = 200, description = "草稿（办件详情）", body = Object),
         (status = 400, description = "表单有误（字段名为 `form.<key>`）", body = crate::error::ErrorBody),

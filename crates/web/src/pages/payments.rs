@@ -615,7 +615,7 @@ async fn reconciliation_page(
         (StatusCode::BAD_REQUEST, None)
     };
     let page = ReconciliationPage {
-        layout: staff_layout(&ctx, "缴费对账", &principal),
+        layout: ctx.staff_layout("缴费对账", "payments", &principal),
         from: query.text("from").unwrap_or_else(|| from.to_string()),
         to: query.text("to").unwrap_or_else(|| to.to_string()),
         compare,
