@@ -16,7 +16,6 @@ use regex::Regex;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use zerotrip_app::App;
-use zerotrip_app::auth::Principal;
 use zerotrip_app::cases::{CaseApplication, MaterialFile};
 use zerotrip_app::delivery::{
     DeliveryMethod, DeliveryStatus, DeliverySubscriber, DeliveryTracker, LocalCourier,
@@ -25,7 +24,7 @@ use zerotrip_app::events::OutboxWorker;
 use zerotrip_app::notify::NotificationSubscriber;
 use zerotrip_core::workflow::{ActionRequest, Command};
 
-use support::{DEMO_PASSWORD, Page, TestSite};
+use support::{DEMO_PASSWORD, Page, TestSite, call, principal, token};
 use zerotrip_testkit::browser::{Browser, BrowserError};
 
 const ITEM: &str = "HN-XK-00001";
@@ -36,12 +35,6 @@ const RECIPIENT_PHONE: &str = "13812345678";
 const DETAIL: &str = "滨海大道 100 号 2 单元 301 室";
 const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-async fn principal(app: &App, username: &str) -> Principal {
-    app.authenticate(username, DEMO_PASSWORD)
-        .await
-        .expect("a demo account")
-}
 
 async fn sign_out(site: &TestSite) {
     let csrf = site.csrf().await;
@@ -243,40 +236,6 @@ async fn count(app: &App, query: &'static str) -> i64 {
         .await
         .expect("a count");
     n
-}
-
-async fn token(site: &TestSite, username: &str) -> String {
-    let (status, body) = call(
-        site,
-        reqwest::Method::POST,
-        "/api/v1/auth/token",
-        None,
-        Some(json!({"username": username, "password": DEMO_PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{username} gets a token");
-    body["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn call(
-    site: &TestSite,
-    method: reqwest::Method,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, site.url(path));
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let body = response.json::<Value>().await.unwrap_or(Value::Null);
-    (status, body)
 }
 
 fn field_names(body: &Value) -> Vec<String> {

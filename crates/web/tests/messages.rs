@@ -11,16 +11,15 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use regex::Regex;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use zerotrip_app::App;
-use zerotrip_app::auth::Principal;
 use zerotrip_app::cases::{CaseApplication, MaterialFile};
 use zerotrip_app::events::OutboxWorker;
 use zerotrip_app::notify::{LocalSmsProvider, NotificationSubscriber, SmsDispatcher, SmsFilter};
 use zerotrip_app::payments::signing::sign_fields;
 use zerotrip_core::workflow::{ActionRequest, Command};
 
-use support::{DEMO_PASSWORD, TestSite};
+use support::{DEMO_PASSWORD, TestSite, call, principal, token};
 
 const ITEM: &str = "HN-XK-00001";
 const CITIZEN: &str = "460106199001011239";
@@ -29,12 +28,6 @@ const CITIZEN_PHONE: &str = "13800138000";
 const OTHER_CITIZEN: &str = "460105198512120022";
 const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-async fn principal(app: &App, username: &str) -> Principal {
-    app.authenticate(username, DEMO_PASSWORD)
-        .await
-        .expect("a demo account")
-}
 
 /// A case of the citizen, submitted and accepted; the notification subscriber has turned its
 /// events into in-site messages and queued text messages.
@@ -98,40 +91,6 @@ async fn post_message(app: &App, username: &str, title: &str, body: &str) -> i64
         .unwrap();
     tx.commit().await.unwrap();
     id
-}
-
-async fn token(site: &TestSite, username: &str) -> String {
-    let (status, body) = call(
-        site,
-        reqwest::Method::POST,
-        "/api/v1/auth/token",
-        None,
-        Some(json!({"username": username, "password": DEMO_PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{username} gets a token");
-    body["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn call(
-    site: &TestSite,
-    method: reqwest::Method,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, site.url(path));
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let body = response.json::<Value>().await.unwrap_or(Value::Null);
-    (status, body)
 }
 
 async fn sign_out(site: &TestSite) {

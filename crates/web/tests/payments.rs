@@ -14,14 +14,13 @@ use regex::Regex;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use zerotrip_app::App;
-use zerotrip_app::auth::Principal;
 use zerotrip_app::cases::{CaseApplication, MaterialFile};
 use zerotrip_app::events::OutboxWorker;
 use zerotrip_app::notify::NotificationSubscriber;
 use zerotrip_app::payments::{LocalPaymentProvider, PaymentJobs, PaymentOrder};
 use zerotrip_core::workflow::{ActionRequest, Command};
 
-use support::{DEMO_PASSWORD, Page, TestSite};
+use support::{DEMO_PASSWORD, Page, TestSite, call, principal, token};
 
 /// 居民身份证补领: a charged item (40 元/证) of 龙华区公安.
 const CHARGED_ITEM: &str = "HN-GG-00003";
@@ -34,12 +33,6 @@ const FEE: &str = "40.00 元";
 const DESCRIPTION: &str = "办理费用（40元/证）";
 const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-async fn principal(app: &App, username: &str) -> Principal {
-    app.authenticate(username, DEMO_PASSWORD)
-        .await
-        .expect("a demo account")
-}
 
 /// The citizen's case of the charged item, accepted by 龙华区公安, with the fee order that 受理
 /// created.
@@ -97,40 +90,6 @@ async fn order_status(app: &App, order_id: i64) -> (String, Option<String>) {
         .unwrap()
         .unwrap();
     (row.status, row.provider_trade_no)
-}
-
-async fn token(site: &TestSite, username: &str) -> String {
-    let (status, body) = call(
-        site,
-        reqwest::Method::POST,
-        "/api/v1/auth/token",
-        None,
-        Some(json!({"username": username, "password": DEMO_PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{username} gets a token");
-    body["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn call(
-    site: &TestSite,
-    method: reqwest::Method,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, site.url(path));
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let body = response.json::<Value>().await.unwrap_or(Value::Null);
-    (status, body)
 }
 
 /// POSTs a notification to the gateway endpoint as a gateway would (no session, no CSRF).

@@ -411,3 +411,49 @@ pub fn set_field(fields: &mut [(String, String)], name: &str, value: &str) {
         .unwrap_or_else(|| panic!("the form has no field {name}"));
     field.1 = value.to_owned();
 }
+
+/// The demo account `username` as the app sees it.
+pub async fn principal(app: &App, username: &str) -> zerotrip_app::auth::Principal {
+    app.authenticate(username, DEMO_PASSWORD)
+        .await
+        .expect("a demo account")
+}
+
+/// A bearer token for the demo account `username`, through `POST /api/v1/auth/token`.
+pub async fn token(site: &TestSite, username: &str) -> String {
+    let (status, body) = call(
+        site,
+        reqwest::Method::POST,
+        "/api/v1/auth/token",
+        None,
+        Some(serde_json::json!({"username": username, "password": DEMO_PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{username} gets a token");
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+/// One API request without cookies: the status and the JSON body (`null` when there is none).
+pub async fn call(
+    site: &TestSite,
+    method: reqwest::Method,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, site.url(path));
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("a response");
+    let status = response.status().as_u16();
+    let body = response
+        .json::<serde_json::Value>()
+        .await
+        .unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
