@@ -8,12 +8,12 @@ mod support;
 
 use std::time::Duration;
 
-use support::{DEMO_PASSWORD, TestSite};
+use support::TestSite;
+use support::browser_steps::{citizen_signs_in, page_width, sign_out, staff_signs_in};
 use zerotrip_store::Backend;
 use zerotrip_testkit::browser::{Browser, BrowserError};
 
 const WAIT: Duration = Duration::from_secs(15);
-const CITIZEN: &str = "460106199001011239";
 const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
@@ -25,70 +25,6 @@ macro_rules! command {
             source,
         }
     };
-}
-
-async fn page_width(browser: &Browser) -> Result<f64, BrowserError> {
-    let value = browser
-        .eval_js("return document.documentElement.scrollWidth")
-        .await?;
-    Ok(value.as_f64().unwrap_or(f64::NAN))
-}
-
-async fn sign_out(browser: &Browser) -> Result<(), BrowserError> {
-    // Citizens sign out in the header, staff in the staff bar.
-    let citizen = browser.find_all(".header-logout button").await?;
-    if let Some(button) = citizen.into_iter().next() {
-        button.click().await.map_err(command!("sign out"))?;
-    } else if let Some(button) = browser
-        .find_all(".staff-bar .logout-form button")
-        .await?
-        .into_iter()
-        .next()
-    {
-        button.click().await.map_err(command!("sign out staff"))?;
-    }
-    browser.wait_for("main", WAIT).await?;
-    Ok(())
-}
-
-async fn citizen_signs_in(
-    browser: &Browser,
-    site: &TestSite,
-    next: &str,
-) -> Result<(), BrowserError> {
-    browser
-        .goto(&site.url(&format!("/login?next={}", urlencoding(next))))
-        .await?;
-    browser.wait_for("#username", WAIT).await?;
-    browser.fill("#username", CITIZEN).await?;
-    browser.fill("#password", DEMO_PASSWORD).await?;
-    browser.click(".card-form button[type=submit]").await?;
-    browser.wait_for("main", WAIT).await?;
-    Ok(())
-}
-
-async fn staff_signs_in(
-    browser: &Browser,
-    site: &TestSite,
-    username: &str,
-    next: &str,
-) -> Result<(), BrowserError> {
-    browser
-        .goto(&site.url(&format!("/admin/login?next={}", urlencoding(next))))
-        .await?;
-    browser.wait_for("#username", WAIT).await?;
-    browser.fill("#username", username).await?;
-    browser.fill("#password", DEMO_PASSWORD).await?;
-    browser.click(".card-form button[type=submit]").await?;
-    browser.wait_for(".staff-bar", WAIT).await?;
-    Ok(())
-}
-
-fn urlencoding(text: &str) -> String {
-    serde_urlencoded::to_string([("x", text)])
-        .unwrap_or_default()
-        .trim_start_matches("x=")
-        .to_owned()
 }
 
 /// Chooses `file` in the upload form of material `position` and sends it.

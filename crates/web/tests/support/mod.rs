@@ -3,6 +3,8 @@
 //! browser. [`page_test!`] declares one test for each backend.
 #![allow(dead_code)]
 
+pub mod browser_steps;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
