@@ -129,8 +129,17 @@ async fn journey(site: &TestSite) -> Result<(), BrowserError> {
 
     // Back to normal; the phone layout still fits.
     browser.click("#elder-toggle").await?;
-    browser.wait_for(".hero", WAIT).await?;
-    assert!(!is_elder(&browser).await?);
+    // The toggle reloads the page: wait for the new one rather than reading the old one.
+    let mut elder = true;
+    for _ in 0..50 {
+        browser.wait_for(".hero", WAIT).await?;
+        elder = is_elder(&browser).await?;
+        if !elder {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!elder, "elder mode is switched off");
     for path in ["/", "/items/HN-GG-00001", "/reductions"] {
         browser.goto(&site.url(path)).await?;
         browser.wait_for("main", WAIT).await?;
